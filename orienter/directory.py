@@ -1,0 +1,187 @@
+"""The directory as data: territories with counts, who covers a commune, one structure's sheet,
+fuzzy search. Returns plain dicts (the JSON output); renderers turn them into tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .diagnostics import ExitCode, OrienterError
+from .geo import Commune, fold
+from .index import Index
+from .model import Service, Structure
+from .validation import Territory
+from .workspace import Workspace
+
+NON_RENSEIGNE = "non renseigné"
+
+
+def territories_summary(ws: Workspace) -> list[dict[str, Any]]:
+    rows = []
+    for t in sorted(ws.territories, key=lambda t: (t.model.fictif, t.id)):
+        services = [sv for s in t.structures for sv in s.services]
+        checked = [s.verification.derniere_verification for s in t.structures
+                   if s.verification and s.verification.derniere_verification]
+        rows.append({
+            "id": t.id,
+            "nom": t.model.nom,
+            "fictif": t.model.fictif,
+            "structures": len(t.structures),
+            "services": len(services),
+            "types": len({sv.type for sv in services}),
+            "communes": len(t.communes),
+            "population": t.model.population or ws.geo.population(t.communes),
+            "verifie_le": max(checked).isoformat() if checked else None,
+        })
+    return rows
+
+
+def resolve_commune(ws: Workspace, query: str) -> Commune:
+    res = ws.geo.resolve(query)
+    if res.commune is not None:
+        return res.commune
+    if res.candidats:
+        choices = "\n".join(f"  - {c.nom} ({c.code}, {c.departement})" for c in res.candidats)
+        raise OrienterError(f"Commune « {query} » ambiguë : précisez le code INSEE ou le département.\n"
+                            f"Candidates :\n{choices}", ExitCode.INPUT)
+    raise OrienterError(f"Commune « {query} » introuvable : écrivez son nom, son code INSEE ou son code "
+                        "postal (essayez `orienter communes \"début du nom\"`).", ExitCode.INPUT)
+
+
+def structures_list(ws: Workspace, index: Index, territoire: str | None = None, type_: str | None = None,
+                    commune: str | None = None) -> dict[str, Any]:
+    place = resolve_commune(ws, commune) if commune else None
+    if type_ and type_ not in ws.vocab.types:
+        raise OrienterError(f"Type « {type_} » inconnu. Types : {', '.join(sorted(ws.vocab.types))}.",
+                            ExitCode.INPUT)
+    territories = [ws.territory(territoire)] if territoire else ws.territories
+    wanted = {t.id for t in territories}
+    rows: dict[str, dict[str, Any]] = {}
+    entries = index.covering(place) if place else index.entries
+    for e in entries:
+        if e.territory.id not in wanted:
+            continue
+        if type_ and e.service.type != type_ and e.structure.type != type_:
+            continue
+        row = rows.setdefault(e.structure.id, _structure_row(e.territory, e.structure))
+        row["services"].append({"id": e.service.id, "nom": e.service.nom, "type": e.service.type,
+                                "niveau": _level(ws, e.service)})
+    if not place and not type_:
+        for t in territories:  # structures without services are part of the directory too
+            for s in t.structures:
+                rows.setdefault(s.id, _structure_row(t, s))
+    ordered = sorted(rows.values(), key=lambda r: (r["fictif"], _level_rank(r), r["territoire"], r["nom"]))
+    return {
+        "commune": {"code": place.code, "nom": place.nom} if place else None,
+        "fictif": any(r["fictif"] for r in ordered),
+        "structures": ordered,
+    }
+
+
+_LEVELS = ["acces_direct", "premier_recours", "appui", "specialise", "institutionnel"]
+
+
+def _level_rank(row: dict[str, Any]) -> int:
+    levels = [_LEVELS.index(s["niveau"]) for s in row["services"] if s["niveau"] in _LEVELS]
+    # Coordination structures first: "who do I call for support" is the usual question.
+    return 0 if any(s["niveau"] == "appui" for s in row["services"]) else (min(levels) + 1 if levels else 9)
+
+
+def _level(ws: Workspace, sv: Service) -> str:
+    if sv.niveau:
+        return sv.niveau.value
+    t = ws.vocab.types.get(sv.type)
+    return t.niveau.value if t else ""
+
+
+def _structure_row(t: Territory, s: Structure) -> dict[str, Any]:
+    return {"id": s.id, "nom": s.nom, "type": s.type, "statut": s.statut.value, "territoire": t.id,
+            "fictif": t.model.fictif, "services": []}
+
+
+def structure_sheet(ws: Workspace, index: Index, ident: str) -> dict[str, Any]:
+    for t in ws.territories:
+        for s in t.structures:
+            if s.id == ident or any(sv.id == ident for sv in s.services):
+                return _sheet(ws, index, t, s)
+    from rapidfuzz import process
+
+    ids = [s.id for t in ws.territories for s in t.structures]
+    close = process.extract(ident, ids, limit=3, score_cutoff=60)
+    hint = (" Vouliez-vous : " + ", ".join(c[0] for c in close) + " ?") if close else ""
+    raise OrienterError(f"Aucune structure ni service « {ident} ».{hint} "
+                        "(`orienter cherche TEXTE` pour chercher par nom)", ExitCode.INPUT)
+
+
+def _sheet(ws: Workspace, index: Index, t: Territory, s: Structure) -> dict[str, Any]:
+    def contact(c: Any) -> dict[str, Any]:
+        keys = ("telephone", "courriel", "site", "formulaire")
+        return {k: (getattr(c, k) if c and getattr(c, k) else None) for k in keys} | (
+            {"source": c.source} if c and c.source else {})
+
+    services = []
+    for sv in s.services:
+        communes = index.service_communes(sv)
+        services.append({
+            "id": sv.id, "nom": sv.nom, "type": sv.type, "type_libelle": ws.vocab.type_label(sv.type),
+            "niveau": _level(ws, sv), "statut": sv.statut.value, "description": sv.description,
+            "besoins": [{"code": b, "libelle": ws.vocab.need_label(b)} for b in sv.besoins],
+            "publics": sv.publics.model_dump(mode="json"),
+            "acces": sv.acces.model_dump(mode="json"),
+            "zone": sv.zone.model_dump(mode="json", exclude_defaults=True) if sv.zone else None,
+            "couverture": {"communes": len(communes), "population": ws.geo.population(communes)},
+            "modes": [m.value for m in sv.modes], "horaires": sv.horaires,
+            "suspension": sv.suspension.model_dump(mode="json") if sv.suspension else None,
+            "contact": contact(sv.contact) if sv.contact else None,
+        })
+    v = s.verification
+    return {
+        "territoire": {"id": t.id, "nom": t.model.nom, "fictif": t.model.fictif},
+        "id": s.id, "nom": s.nom, "sigle": s.sigle, "type": s.type, "nature": s.nature,
+        "statut": s.statut.value, "description": s.description,
+        "identifiants": s.identifiants.model_dump(mode="json", exclude_defaults=True),
+        "adresse": s.adresse.model_dump(mode="json") if s.adresse else None,
+        "contact": contact(s.contact),
+        "porteur": s.porteur, "partenaires": s.partenaires,
+        "absorbee_par": s.absorbee_par.model_dump(mode="json") if s.absorbee_par else None,
+        "historique": [e.model_dump(mode="json") for e in s.historique],
+        "services": services,
+        "sources": [src.model_dump(mode="json") for src in s.sources],
+        "verification": v.model_dump(mode="json") if v else None,
+        "a_jour": _fresh(v.derniere_verification, v.frequence_revue_mois) if v and v.derniere_verification else False,
+    }
+
+
+def _fresh(checked: date, months: int) -> bool:
+    today = date.today()
+    return (today.year - checked.year) * 12 + today.month - checked.month <= months
+
+
+def search(ws: Workspace, text: str, limit: int = 15) -> list[dict[str, Any]]:
+    from rapidfuzz import fuzz
+
+    query = fold(text)
+    if not query:
+        raise OrienterError("Texte de recherche vide : écrivez un nom, un type ou un besoin.", ExitCode.INPUT)
+    scored: list[tuple[float, str, dict[str, Any]]] = []
+    for t in ws.territories:
+        for s in t.structures:
+            fields = [s.nom, s.sigle or "", s.type or "", s.description or ""]
+            for sv in s.services:
+                fields += [sv.nom, sv.type, ws.vocab.type_label(sv.type)]
+                fields += [ws.vocab.need_label(b) for b in sv.besoins] + sv.besoins
+            haystack = [fold(f) for f in fields if f]
+            best = max((_score(fuzz, query, h) for h in haystack), default=0.0)
+            if best >= 70:
+                scored.append((best, s.id, {"id": s.id, "nom": s.nom, "type": s.type, "territoire": t.id,
+                                            "fictif": t.model.fictif, "score": round(best / 100, 2),
+                                            "services": [sv.type for sv in s.services]}))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [row for _, _, row in scored[:limit]]
+
+
+def _score(fuzz: Any, query: str, hay: str) -> float:
+    if query == hay or f" {query} " in f" {hay} ":
+        return 100.0
+    return float(max(fuzz.token_set_ratio(query, hay, processor=None),
+                     fuzz.partial_ratio(query, hay, processor=None) if len(query) >= 4 else 0) * 0.95)

@@ -1,0 +1,85 @@
+"""Compiled lookups over validated territories: which services cover a commune, which answer a need.
+
+Zones are indexed by the COG code they name ("c:94081", "e:200054781", "d:94", "r:11") rather
+than expanded to communes: a département-wide service is one entry, not 47 — the index stays
+small at national scale and a lookup costs five dictionary reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from .geo import Commune, Geo
+from .model import Service, Structure, Zone
+from .validation import Territory
+
+
+@dataclass(frozen=True)
+class Entry:
+    territory: Territory
+    structure: Structure
+    service: Service
+
+    @property
+    def fictif(self) -> bool:
+        return self.territory.model.fictif
+
+
+def zone_keys(zone: Zone) -> list[str]:
+    return ([f"c:{c}" for c in zone.communes] + [f"e:{c}" for c in zone.epci]
+            + [f"d:{c}" for c in zone.departements] + [f"r:{c}" for c in zone.regions])
+
+
+def commune_keys(c: Commune) -> list[str]:
+    keys = [f"c:{c.code}", f"d:{c.departement}", f"r:{c.region}"]
+    if c.epci:
+        keys.append(f"e:{c.epci}")
+    if c.ept:
+        keys.append(f"e:{c.ept}")
+    return keys
+
+
+def zone_contains(zone: Zone | None, c: Commune) -> bool:
+    if zone is None:
+        return False
+    keys = set(commune_keys(c))
+    if not keys.intersection(zone_keys(zone)):
+        return False
+    return not (zone.exclus and keys.intersection(zone_keys(Zone(**zone.exclus.model_dump()))))
+
+
+class Index:
+    def __init__(self, territories: Iterable[Territory], geo: Geo):
+        self.geo = geo
+        self.entries: list[Entry] = []
+        self.by_key: dict[str, list[int]] = {}
+        self.territories = list(territories)
+        for t in self.territories:
+            for s in t.structures:
+                for sv in s.services:
+                    idx = len(self.entries)
+                    self.entries.append(Entry(t, s, sv))
+                    if sv.zone is None:
+                        continue
+                    for key in zone_keys(sv.zone):
+                        self.by_key.setdefault(key, []).append(idx)
+
+    def covering(self, commune: Commune) -> list[Entry]:
+        """Services whose zone contains the commune, in data order (deterministic)."""
+        found: set[int] = set()
+        for key in commune_keys(commune):
+            found.update(self.by_key.get(key, ()))
+        return [self.entries[i] for i in sorted(found) if zone_contains(self.entries[i].service.zone, commune)]
+
+    def territories_covering(self, commune: Commune) -> list[Territory]:
+        return [t for t in self.territories if commune.code in t.communes]
+
+    def service_communes(self, sv: Service) -> set[str]:
+        if sv.zone is None:
+            return set()
+        z = sv.zone
+        out = self.geo.expand(z.communes, z.epci, z.departements, z.regions)
+        if z.exclus:
+            out -= self.geo.expand(z.exclus.communes, z.exclus.epci, z.exclus.departements, z.exclus.regions)
+        return out

@@ -1,0 +1,61 @@
+"""Load everything a command needs: geography, vocabulary, rules and territories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from .diagnostics import Diagnostic, ExitCode, OrienterError
+from .geo import Geo, load_geo
+from .paths import data_dir, rules_dir
+from .validation import LoadResult, Territory, load_territories
+from .vocabulary import Vocabulary, load_vocabulary
+
+
+@dataclass
+class Workspace:
+    geo: Geo
+    vocab: Vocabulary
+    territories: list[Territory]
+    diagnostics: list[Diagnostic]
+    files: int
+    rules: Path
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    def territory(self, ident: str) -> Territory:
+        for t in self.territories:
+            if t.id == ident:
+                return t
+        from rapidfuzz import process
+
+        close = process.extractOne(ident, [t.id for t in self.territories], score_cutoff=60)
+        hint = f" Vouliez-vous « {close[0]} » ?" if close else ""
+        known = ", ".join(t.id for t in self.territories)
+        raise OrienterError(f"Territoire « {ident} » inconnu.{hint} Territoires disponibles : {known}.",
+                            ExitCode.INPUT)
+
+
+def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = None,
+                   today: date | None = None) -> Workspace:
+    rules = rules or rules_dir()
+    geo = load_geo()
+    vocab, vdiags = load_vocabulary(rules)
+    result: LoadResult = load_territories(paths or [data_dir()], geo, vocab, today)
+    return Workspace(geo, vocab, result.territories, sorted(set(vdiags + result.diagnostics)),
+                     result.files, rules)
+
+
+def require_valid(ws: Workspace) -> Workspace:
+    """Commands that read the directory refuse invalid data: their answers would be wrong."""
+    if ws.errors:
+        shown = ws.errors[:20]
+        more = f"\n... et {len(ws.errors) - 20} autre(s)." if len(ws.errors) > 20 else ""
+        lines = "\n".join(f"{d.file}:{d.line}:{d.col}: {d.level} {d.code} {d.message}" for d in shown)
+        raise OrienterError(f"{lines}{more}\nLes données sont invalides : corrigez-les "
+                            "(`orienter validate` liste tout) avant de les consulter.", ExitCode.USAGE)
+    return ws
