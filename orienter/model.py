@@ -264,3 +264,74 @@ class FichierPublics(Strict):
     version: Texte
     publics: dict[Identifiant, Public]
     orienteurs: dict[Identifiant, Texte]
+
+
+class Critere(Strict):
+    libelle: Texte
+    type: Literal["booleen", "nombre"]
+    synonymes: list[Texte] = []
+    motif: str | None = None
+    axe: Literal["medical", "social", "organisationnel"] | None = None
+
+
+class FichierCriteres(Strict):
+    version: Texte
+    abreviations: dict[str, Texte] = {}
+    criteres: dict[Identifiant, Critere]
+
+
+# --- orientation rules (rules/regles.yaml) ------------------------------------------------
+
+
+class Condition(Strict):
+    """One test, or a combination. Exactly one kind per node (checked in rules.py)."""
+
+    besoin: Code | None = None
+    critere: Code | None = None
+    min: float | None = None
+    max: float | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    complexe: bool | None = None
+    connu: Code | None = None
+    tous: list[Condition] | None = None
+    un_de: list[Condition] | None = None
+    aucun: list[Condition] | None = None
+
+
+class Proposition(Strict):
+    type: Code
+    poids: float = Field(ge=-1, le=1)
+
+
+class Exclusion(Strict):
+    type: Code
+    raison: Texte
+
+
+class ConditionAffichee(Strict):
+    type: Code
+    texte: Texte
+
+
+class Effets(Strict):
+    proposer: list[Proposition] = []
+    exclure: list[Exclusion] = []
+    ajouter_besoins: list[Code] = []
+    niveau: Literal["premier_recours", "appui", "specialise"] | None = None
+    conditions: list[ConditionAffichee] = []
+    avertissement: str | None = None
+    urgence: bool = False
+
+
+class Regle(Strict):
+    id: Identifiant
+    description: Texte
+    reference: Texte
+    si: Condition
+    alors: Effets
+
+
+class FichierRegles(Strict):
+    version: Texte
+    regles: list[Regle]

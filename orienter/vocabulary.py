@@ -11,7 +11,18 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic
 from .loading import Document, load_yaml
-from .model import Besoin, FichierBesoins, FichierPublics, FichierTypes, Public, TypeService
+from .model import (
+    Besoin,
+    Critere,
+    FichierBesoins,
+    FichierCriteres,
+    FichierPublics,
+    FichierRegles,
+    FichierTypes,
+    Public,
+    Regle,
+    TypeService,
+)
 from .paths import display_path
 from .schema import validate_model
 
@@ -25,6 +36,9 @@ class Vocabulary:
     natures: list[str] = field(default_factory=list)
     nomenclatures: dict[str, dict[str, str]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    criteres: dict[str, Critere] = field(default_factory=dict)
+    abreviations: dict[str, str] = field(default_factory=dict)
+    regles: list[Regle] = field(default_factory=list)
 
     def type_label(self, code: str) -> str:
         t = self.types.get(code)
@@ -39,7 +53,9 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
     vocab = Vocabulary()
     diags: list[Diagnostic] = []
     docs: dict[str, Document] = {}
-    for name, model in (("types", FichierTypes), ("besoins", FichierBesoins), ("publics", FichierPublics)):
+    files = (("types", FichierTypes), ("besoins", FichierBesoins), ("publics", FichierPublics),
+             ("criteres", FichierCriteres), ("regles", FichierRegles))
+    for name, model in files:
         path = rules_dir / f"{name}.yaml"
         doc, problems = load_yaml(path, display_path(path))
         diags += [_as_vocab(d) for d in problems]
@@ -60,6 +76,11 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
         elif isinstance(parsed, FichierPublics):
             vocab.publics = parsed.publics
             vocab.orienteurs = parsed.orienteurs
+        elif isinstance(parsed, FichierCriteres):
+            vocab.criteres = parsed.criteres
+            vocab.abreviations = parsed.abreviations
+        elif isinstance(parsed, FichierRegles):
+            vocab.regles = parsed.regles
     if "types" in docs and vocab.besoins:
         doc = docs["types"]
         for code, t in vocab.types.items():
@@ -68,9 +89,41 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
                     line, col = doc.position(("types", code, "besoins", i))
                     diags.append(Diagnostic(doc.file, line, col, "O503",
                                             f"le type {code} répond au besoin « {need} » absent de besoins.yaml"))
+    if "criteres" in docs:
+        diags += _check_patterns(vocab, docs["criteres"])
+    if "regles" in docs:
+        from .rules import check_rule
+
+        doc = docs["regles"]
+        seen: set[str] = set()
+        for i, rule in enumerate(vocab.regles):
+            if rule.id in seen:
+                line, col = doc.position(("regles", i, "id"))
+                diags.append(Diagnostic(doc.file, line, col, "O502", f"règle « {rule.id} » en double"))
+            seen.add(rule.id)
+            for loc, code, message in check_rule(rule, vocab):
+                line, col = doc.position(("regles", i) + loc)
+                diags.append(Diagnostic(doc.file, line, col, code, message))
     return vocab, diags
 
 
+def _check_patterns(vocab: Vocabulary, doc: Document) -> list[Diagnostic]:
+    import re
+
+    out = []
+    for code, c in vocab.criteres.items():
+        if c.motif is None:
+            continue
+        try:
+            if re.compile(c.motif).groups < 1:
+                raise re.error("aucun groupe")
+        except re.error as exc:
+            line, col = doc.position(("criteres", code, "motif"))
+            out.append(Diagnostic(doc.file, line, col, "O501", f"motif du critère {code} invalide ({exc}) : "
+                                  "une expression régulière dont le groupe 1 est la valeur"))
+    return out
+
+
 def _as_vocab(d: Diagnostic) -> Diagnostic:
-    code = "O501" if d.code == "O100" else d.code
+    code = ("O502" if d.file.endswith("regles.yaml") else "O501") if d.code == "O100" else d.code
     return Diagnostic(d.file, d.line, d.col, code, d.message, path=d.path)

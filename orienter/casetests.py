@@ -1,0 +1,100 @@
+"""`orienter test`: YAML orientation cases, in the spirit of OpenFisca's YAML tests.
+
+A case file is a list of cases: a situation, the types expected in the top K (at least one of
+them), the types forbidden there, optional keywords. The runner returns results; the CLI
+prints them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .diagnostics import Diagnostic, OrienterError
+from .engine import Engine
+from .loading import load_yaml
+from .model import Situation, Strict
+from .paths import display_path
+from .schema import validate_model
+from pydantic import Field
+
+
+class Attendu(Strict):
+    top: int = Field(default=3, ge=1, le=50)
+    types: list[str] = []
+    tous_types: list[str] = []
+    interdits: list[str] = []
+    besoins: list[str] = []
+    urgence: bool | None = None
+
+
+class Cas(Strict):
+    nom: str
+    situation: Situation
+    attendu: Attendu
+    reference: str | None = None
+    mots_cles: list[str] = []
+    territoire: str | None = None
+
+
+@dataclass
+class CaseResult:
+    file: str
+    line: int
+    nom: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    top: list[str] = field(default_factory=list)
+    mots_cles: list[str] = field(default_factory=list)
+
+
+def load_cases(paths: Iterable[Path]) -> tuple[list[tuple[str, int, Cas]], list[Diagnostic]]:
+    files: list[Path] = []
+    for p in paths:
+        files += sorted(p.rglob("*.y*ml")) if p.is_dir() else [p]
+    cases: list[tuple[str, int, Cas]] = []
+    diags: list[Diagnostic] = []
+    for f in files:
+        doc, problems = load_yaml(f, display_path(f))
+        diags += problems
+        if doc is None:
+            continue
+        items = doc.data if isinstance(doc.data, list) else [doc.data]
+        for i, item in enumerate(items):
+            base = (i,) if isinstance(doc.data, list) else ()
+            case, problems = validate_model(Cas, item, doc, base)
+            diags += problems
+            if case is not None:
+                cases.append((doc.file, doc.position(base)[0], case))
+    return cases, diags
+
+
+def run_case(engine: Engine, resolve: Any, file: str, line: int, case: Cas) -> CaseResult:
+    result = CaseResult(file, line, case.nom, True, mots_cles=case.mots_cles)
+    try:
+        commune = resolve(case.situation.commune or "")
+        orientation = engine.orient(case.situation, commune, case.territoire, top=max(case.attendu.top, 8))
+    except OrienterError as exc:
+        result.ok = False
+        result.problems.append(f"erreur : {exc.text}")
+        return result
+    k = case.attendu.top
+    top_types = [s["type"] for s in orientation.suggestions[:k]]
+    result.top = top_types
+    if case.attendu.types and not set(case.attendu.types).intersection(top_types):
+        result.problems.append(f"attendu l'un de {case.attendu.types} dans les {k} premiers")
+    for t in case.attendu.tous_types:
+        if t not in top_types:
+            result.problems.append(f"attendu {t} dans les {k} premiers")
+    for t in case.attendu.interdits:
+        if t in top_types:
+            result.problems.append(f"{t} interdit dans les {k} premiers (rang {top_types.index(t) + 1})")
+    needs = {n.code for n in orientation.besoins}
+    for n in case.attendu.besoins:
+        if n not in needs:
+            result.problems.append(f"besoin {n} non détecté")
+    if case.attendu.urgence is not None and orientation.urgence != case.attendu.urgence:
+        result.problems.append("urgence attendue" if case.attendu.urgence else "urgence non attendue")
+    result.ok = not result.problems
+    return result

@@ -1,0 +1,501 @@
+"""A situation in, an orientation out (DESIGN §4): needs, complexity, rules, eligibility, ranking.
+
+Ranking is a weighted sum whose parts are returned with every suggestion, so a trainer can
+show why a service comes first:
+- need match (0.45): the situation's needs this service answers, the strongest one counting most;
+- level of recourse (0.20): without complexity, direct access, first line and specialised
+  services come before the DAC, which is subsidiary; complexity raises the DAC (DOMAIN §4);
+- type fit (0.15): the answered need is one of the core needs of the service's type;
+- publics fit (0.10): the person is in a public the service names, or it welcomes everyone;
+- freshness (0.10): last human check within the review frequency.
+Rules add or remove weight per type. Ties break on level, type, structure id, service id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .diagnostics import ExitCode, OrienterError
+from .geo import Commune
+from .index import Entry, Index
+from .matcher import Lexicon, Reading
+from .model import Service, Situation
+from .rules import Facts, evaluate
+from .vocabulary import Vocabulary
+
+SCHEMA = "orienter/orientation@1"
+WEIGHTS = {"besoin": 0.45, "niveau": 0.20, "type": 0.15, "public": 0.10, "fraicheur": 0.10}
+LEVEL_FIT = {
+    False: {"acces_direct": 1.0, "premier_recours": 1.0, "specialise": 0.9, "appui": 0.5, "institutionnel": 0.4},
+    True: {"appui": 1.0, "acces_direct": 0.8, "premier_recours": 0.8, "specialise": 0.8, "institutionnel": 0.5},
+}
+LEVEL_ORDER = ["acces_direct", "premier_recours", "appui", "specialise", "institutionnel"]
+ORIGIN_WEIGHT = {"explicite": 1.0, "texte": 1.0, "regle": 0.7}
+EMERGENCY = "URGENCE : appelez le 15 (SAMU) ou le 112 ; 114 par SMS pour les personnes sourdes ou malentendantes."
+
+
+@dataclass
+class Need:
+    code: str
+    libelle: str
+    origine: str
+    indice: str
+
+
+@dataclass
+class RuleTrace:
+    id: str
+    description: str
+    reference: str
+    declenchee: bool
+    pourquoi: list[str]
+    effets: list[str]
+
+
+@dataclass
+class Orientation:
+    territoires: list[dict[str, Any]]
+    commune: Commune
+    besoins: list[Need]
+    criteres: dict[str, Any]
+    complexite: dict[str, Any]
+    niveau: str
+    suggestions: list[dict[str, Any]]
+    exclus: list[dict[str, Any]]
+    avertissements: list[str]
+    urgence: bool
+    trace: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fictif(self) -> bool:
+        return any(t["fictif"] for t in self.territoires)
+
+    def to_json(self, with_trace: bool = False) -> dict[str, Any]:
+        first = self.territoires[0] if self.territoires else {"id": None, "nom": None, "fictif": False}
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "territoire": first,
+            "territoires": self.territoires,
+            "commune": {"code": self.commune.code, "nom": self.commune.nom},
+            "besoins": [vars(n) for n in self.besoins],
+            "criteres": self.criteres,
+            "complexite": self.complexite,
+            "niveau": self.niveau,
+            "urgence": self.urgence,
+            "suggestions": self.suggestions,
+            "exclus": self.exclus,
+            "avertissements": self.avertissements,
+        }
+        if with_trace:
+            out["trace"] = self.trace
+        return out
+
+
+class Engine:
+    def __init__(self, index: Index, vocab: Vocabulary, today: date | None = None):
+        self.index = index
+        self.vocab = vocab
+        self.today = today or date.today()
+        self.lexicon = Lexicon(
+            needs={code: [*b.synonymes] for code, b in vocab.besoins.items()},
+            facts={code: c.synonymes for code, c in vocab.criteres.items()},
+            abbreviations=vocab.abreviations,
+            number_patterns={code: c.motif for code, c in vocab.criteres.items() if c.motif},
+            type_codes=vocab.types,
+        )
+
+    # --- public -------------------------------------------------------------------------
+
+    def orient(self, situation: Situation, commune: Commune, territoire: str | None = None,
+               top: int = 8) -> Orientation:
+        reading = self.lexicon.read(situation.texte or "")
+        needs = self._needs(situation, reading)
+        values, fact_words = self._facts(situation, reading)
+        age = situation.age if situation.age is not None else _int(values.get("age"))
+        if age is not None:
+            values["age"] = age
+        complexity = self._complexity(situation, values, fact_words)
+        facts = Facts({n.code for n in needs}, values, age, complexity["complexe"])
+        fired, traces = self._apply_rules(facts, needs)
+
+        entries, territories = self._candidates(commune, territoire)
+        proposals: dict[str, float] = {}
+        exclusions: dict[str, list[str]] = {}
+        conditions: dict[str, list[str]] = {}
+        warnings: list[str] = []
+        urgent = False
+        level = None
+        for rule in fired:
+            for p in rule.alors.proposer:
+                proposals[p.type] = proposals.get(p.type, 0.0) + p.poids
+            for x in rule.alors.exclure:
+                exclusions.setdefault(x.type, []).append(x.raison)
+            for c in rule.alors.conditions:
+                conditions.setdefault(c.type, []).append(c.texte)
+            if rule.alors.avertissement and rule.alors.avertissement not in warnings:
+                warnings.append(rule.alors.avertissement)
+            urgent = urgent or rule.alors.urgence
+            if rule.alors.niveau:
+                level = _higher(level, rule.alors.niveau)
+        for type_code, words in reading.refused_types.items():
+            exclusions.setdefault(type_code, []).append(f"la personne refuse (« {words} »)")
+        if not needs and not proposals:
+            warnings.append("Aucun besoin reconnu dans la situation : décrivez-la en quelques mots "
+                            "(ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
+
+        weights = {n.code: max(ORIGIN_WEIGHT[n.origine], 0.0) for n in needs}
+        scored, excluded = [], []
+        for e in entries:
+            result = self._assess(e, commune, facts, weights, proposals, exclusions, complexity["complexe"])
+            if result is None:
+                continue
+            kind, payload = result
+            (scored if kind == "ok" else excluded).append(payload)
+        excluded += self._out_of_zone(commune, territories, weights, proposals, {id(e) for e in entries})
+        scored.sort(key=lambda s: (-s["score"], LEVEL_ORDER.index(s["niveau"]) if s["niveau"] in LEVEL_ORDER else 9,
+                                   s["type"], s["structure"]["id"], s["service"]["id"]))
+        suggestions = []
+        for rank, s in enumerate(scored[:top], start=1):
+            s["rang"] = rank
+            s["conditions"] = _unique(s["conditions"] + conditions.get(s["type"], []))
+            suggestions.append(s)
+        if not territories:
+            warnings.append(f"Aucun territoire de l'annuaire ne couvre {commune.nom} ({commune.code}) : "
+                            "appelez le médecin traitant, ou le DAC du département (annuaire national des DAC).")
+        elif not suggestions and needs:
+            warnings.append("Aucun service de l'annuaire ne répond à ces besoins sur cette commune : "
+                            "voir les services écartés et leurs raisons.")
+        if urgent and EMERGENCY not in warnings and not any(w.startswith("URGENCE") for w in warnings):
+            warnings.insert(0, EMERGENCY)
+        niveau = self._level(level, complexity["complexe"], suggestions)
+        orientation = Orientation(
+            territoires=[{"id": t.id, "nom": t.model.nom, "fictif": t.model.fictif} for t in territories],
+            commune=commune, besoins=needs, criteres=_public_values(values),
+            complexite=complexity, niveau=niveau, suggestions=suggestions,
+            exclus=sorted(excluded, key=lambda x: (x["type"], x["structure"], x["service"])),
+            avertissements=warnings, urgence=urgent,
+        )
+        orientation.trace = {
+            "texte": situation.texte,
+            "mots_lus": {"besoins": {k: [h.words for h in v] for k, v in reading.needs.items()},
+                         "criteres": {k: [h.words for h in v] for k, v in reading.facts.items()},
+                         "nombres": {k: {"valeur": v[0], "indice": v[1]} for k, v in reading.numbers.items()},
+                         "negations": [{"code": h.code, "mots": h.words} for h in reading.negated],
+                         "refus": reading.refused_types,
+                         "corrections": [{"ecrit": a, "lu": b} for a, b in reading.corrections]},
+            "regles": [vars(t) for t in traces],
+            "filtres": {"services_examines": len(entries), "retenus": len(scored), "ecartes": len(excluded)},
+            "ponderations": WEIGHTS,
+            "classement": [{"rang": i + 1, "service": s["service"]["id"], "score": s["score"],
+                            "detail": s["detail_score"]} for i, s in enumerate(scored)],
+        }
+        return orientation
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _needs(self, situation: Situation, reading: Reading) -> list[Need]:
+        needs: dict[str, Need] = {}
+        for code in situation.besoins:
+            if code not in self.vocab.besoins:
+                raise OrienterError(_unknown("besoin", code, self.vocab.besoins), ExitCode.INPUT)
+            needs[code] = Need(code, self.vocab.need_label(code), "explicite", "")
+        for code, hits in sorted(reading.needs.items()):
+            if code not in needs:
+                needs[code] = Need(code, self.vocab.need_label(code), "texte", ", ".join(_unique([h.words for h in hits])))
+        return list(needs.values())
+
+    def _facts(self, situation: Situation, reading: Reading) -> tuple[dict[str, Any], dict[str, str]]:
+        values: dict[str, Any] = {}
+        words: dict[str, str] = {}
+        for code, hits in reading.facts.items():
+            values[code] = True
+            words[code] = ", ".join(_unique([h.words for h in hits]))
+        for code, (value, hint) in reading.numbers.items():
+            values[code] = value
+            words[code] = hint
+        for code, raw in situation.criteres.items():
+            if code not in self.vocab.criteres:
+                raise OrienterError(_unknown("critère", code, self.vocab.criteres), ExitCode.INPUT)
+            values[code] = _coerce(code, raw, self.vocab.criteres[code].type)
+            words[code] = "indiqué explicitement"
+            if values[code] is False:
+                values.pop(code)
+        return values, words
+
+    def _complexity(self, situation: Situation, values: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
+        axes: dict[str, list[str]] = {}
+        for code, value in values.items():
+            crit = self.vocab.criteres.get(code)
+            if crit and crit.axe and value is True:
+                axes.setdefault(crit.axe, []).append(f"{crit.libelle} (« {words.get(code, '')} »)")
+        by_rule = len(axes) >= 2
+        complexe = situation.complexe if situation.complexe is not None else by_rule
+        reasons = [f"{axe} : {', '.join(items)}" for axe, items in sorted(axes.items())]
+        if situation.complexe is not None:
+            reasons.append("jugement du professionnel : " + ("complexe" if situation.complexe else "non complexe"))
+        else:
+            reasons.append(f"{len(axes)} axe(s) touché(s) sur 3 ; complexe à partir de 2 (règle transparente, "
+                           "à confirmer par votre jugement : CSP L6327-1)")
+        return {"complexe": complexe, "axes": sorted(axes), "raisons": reasons,
+                "source": "professionnel" if situation.complexe is not None else "regle"}
+
+    def _apply_rules(self, facts: Facts, needs: list[Need]) -> tuple[list[Any], list[RuleTrace]]:
+        fired: dict[str, Any] = {}
+        why: dict[str, list[str]] = {}
+        for _ in range(4):  # added needs can enable other rules: iterate to a fixed point
+            changed = False
+            for rule in self.vocab.regles:
+                if rule.id in fired:
+                    continue
+                ok, reasons = evaluate(rule.si, facts)
+                if not ok:
+                    continue
+                fired[rule.id] = rule
+                why[rule.id] = reasons
+                changed = True
+                for code in rule.alors.ajouter_besoins:
+                    if code not in facts.needs:
+                        facts.needs.add(code)
+                        needs.append(Need(code, self.vocab.need_label(code), "regle", f"règle {rule.id}"))
+            if not changed:
+                break
+        traces = []
+        for rule in self.vocab.regles:
+            effects = ([f"propose {p.type} ({p.poids:+.2f})" for p in rule.alors.proposer]
+                       + [f"écarte {x.type} : {x.raison}" for x in rule.alors.exclure]
+                       + [f"ajoute le besoin {b}" for b in rule.alors.ajouter_besoins]
+                       + ([f"niveau {rule.alors.niveau}"] if rule.alors.niveau else [])
+                       + (["urgence"] if rule.alors.urgence else []))
+            traces.append(RuleTrace(rule.id, rule.description, rule.reference, rule.id in fired,
+                                    why.get(rule.id, []), effects))
+        ordered = [r for r in self.vocab.regles if r.id in fired]
+        return ordered, traces
+
+    # --- candidates -----------------------------------------------------------------------
+
+    def _candidates(self, commune: Commune, territoire: str | None) -> tuple[list[Entry], list[Any]]:
+        entries = self.index.covering(commune)
+        territories = self.index.territories_covering(commune)
+        if territoire:
+            entries = [e for e in entries if e.territory.id == territoire]
+            territories = [t for t in territories if t.id == territoire]
+            if not territories and not entries:
+                known = [t.id for t in self.index.territories]
+                if territoire not in known:
+                    raise OrienterError(f"Territoire « {territoire} » inconnu. Territoires : {', '.join(known)}.",
+                                        ExitCode.INPUT)
+                raise OrienterError(f"Le territoire {territoire} ne couvre pas {commune.nom} ({commune.code}).",
+                                    ExitCode.INPUT)
+        else:
+            # Real data first: a fictional training territory answers only where no real one does.
+            real = [e for e in entries if not e.fictif]
+            if real or any(not t.model.fictif for t in territories):
+                entries = real
+                territories = [t for t in territories if not t.model.fictif]
+        seen = {t.id for t in territories}
+        for e in entries:
+            if e.territory.id not in seen:
+                territories.append(e.territory)
+                seen.add(e.territory.id)
+        return entries, territories
+
+    def _assess(self, e: Entry, commune: Commune, facts: Facts, weights: dict[str, float],
+                proposals: dict[str, float], exclusions: dict[str, list[str]],
+                complexe: bool) -> tuple[str, dict[str, Any]] | None:
+        sv = e.service
+        answered = [n for n in sv.besoins if n in weights]
+        bonus = proposals.get(sv.type, 0.0)
+        if not answered and bonus <= 0:
+            return None
+        reasons_out = self._ineligible(e, facts, exclusions)
+        base = {"structure": e.structure.id, "service": sv.id, "type": sv.type, "nom": sv.nom}
+        if reasons_out:
+            return "out", base | {"raisons": reasons_out}
+        level = self._service_level(sv)
+        type_needs = set(self.vocab.types[sv.type].besoins) if sv.type in self.vocab.types else set()
+        total = sum(weights.values()) or 1.0
+        need_part = (0.6 * max((weights[n] for n in answered), default=0.0)
+                     + 0.4 * sum(weights[n] for n in answered) / total) if answered else 0.0
+        type_part = 1.0 if type_needs.intersection(answered) else (0.5 if answered else 0.3)
+        public_part = self._public_fit(sv, facts)
+        fresh_part, checked = self._freshness(e)
+        level_part = LEVEL_FIT[complexe].get(level, 0.5)
+        detail = {"besoin": round(need_part, 3), "niveau": round(level_part, 3), "type": round(type_part, 3),
+                  "public": round(public_part, 3), "fraicheur": round(fresh_part, 3), "regles": round(bonus, 3)}
+        raw = sum(WEIGHTS[k] * detail[k] for k in WEIGHTS) + bonus
+        score = round(min(1.0, max(0.0, raw)), 3)
+        reasons = [f"répond à : {', '.join(self.vocab.need_label(n) for n in answered)}"] if answered else []
+        if bonus > 0:
+            reasons.append("proposé par les règles d'orientation (voir orienter explain)")
+        reasons.append(f"niveau de recours : {level.replace('_', ' ')}")
+        reasons.append(f"intervient à {commune.nom}")
+        conds = []
+        tdef = self.vocab.types.get(sv.type)
+        if sv.acces.prescription or (tdef and tdef.prescription and not sv.acces.orienteurs):
+            conds.append("prescription médicale nécessaire")
+        if sv.acces.consentement:
+            conds.append("consentement de la personne")
+        conds += sv.acces.conditions
+        if sv.acces.orienteurs:
+            conds.append("orientation par : " + ", ".join(self.vocab.orienteurs.get(o, o) for o in sv.acces.orienteurs))
+        contact = sv.contact or e.structure.contact
+        return "ok", {
+            "rang": 0, "score": score, "type": sv.type, "type_libelle": self.vocab.type_label(sv.type),
+            "niveau": level,
+            "structure": {"id": e.structure.id, "nom": e.structure.nom},
+            "service": {"id": sv.id, "nom": sv.nom},
+            "territoire": e.territory.id, "fictif": e.fictif,
+            "raisons": reasons, "conditions": conds,
+            "contact": {"telephone": contact.telephone if contact else None,
+                        "courriel": contact.courriel if contact else None,
+                        "site": contact.site if contact else None},
+            "horaires": sv.horaires,
+            "verifie_le": checked.isoformat() if checked else None,
+            "detail_score": detail,
+        }
+
+    def _ineligible(self, e: Entry, facts: Facts, exclusions: dict[str, list[str]]) -> list[str]:
+        sv = e.service
+        out: list[str] = []
+        if sv.statut.value != "actif" or e.structure.statut.value not in ("actif",):
+            status = sv.statut.value if sv.statut.value != "actif" else e.structure.statut.value
+            out.append(f"statut : {status}" + (f" (absorbé par {e.structure.absorbee_par.structure})"
+                                               if e.structure.absorbee_par else ""))
+        if sv.suspension and sv.suspension.du <= self.today and (sv.suspension.au is None or self.today <= sv.suspension.au):
+            until = f" jusqu'au {sv.suspension.au:%d/%m/%Y}" if sv.suspension.au else ""
+            out.append(f"suspendu{until}" + (f" ({sv.suspension.motif})" if sv.suspension.motif else ""))
+        p = sv.publics
+        if facts.age is not None:
+            if p.age_min is not None and facts.age < p.age_min:
+                out.append(f"à partir de {p.age_min} ans")
+            if p.age_max is not None and facts.age > p.age_max:
+                out.append(f"jusqu'à {p.age_max} ans")
+        members = self._publics_of(facts)
+        for public in p.exclus:
+            if public in members:
+                out.append(f"public exclu : {self.vocab.publics[public].libelle if public in self.vocab.publics else public}")
+        if p.accueil.value == "exclusif" and p.inclus and "tous-publics" not in p.inclus:
+            if not members.intersection(p.inclus) and not self._may_belong(p.inclus, facts):
+                names = ", ".join(self.vocab.publics[x].libelle if x in self.vocab.publics else x for x in p.inclus)
+                out.append(f"réservé à : {names}")
+        out += exclusions.get(sv.type, [])
+        return _unique(out)
+
+    def _publics_of(self, facts: Facts) -> set[str]:
+        out = {"tous-publics"}
+        for code, public in self.vocab.publics.items():
+            by_age = public.age_min is not None or public.age_max is not None
+            if by_age and facts.age is not None:
+                if (public.age_min is None or facts.age >= public.age_min) and (
+                        public.age_max is None or facts.age <= public.age_max):
+                    out.add(code)
+            if public.critere and facts.values.get(public.critere):
+                out.add(code)
+        if facts.values.get("aidant_epuise") or "soutien-aidants" in facts.needs:
+            out.add("aidants")
+        if facts.values.get("palliatif") or facts.values.get("maladie_grave"):
+            out.add("malades-graves")
+        if facts.values.get("troubles_cognitifs") or facts.values.get("maladie_neuro"):
+            out.add("maladie-neurodegenerative")
+        return out
+
+    def _may_belong(self, publics: list[str], facts: Facts) -> bool:
+        """Unknown age: an age-bounded public may still fit; say so in conditions, do not exclude."""
+        return facts.age is None and any(
+            self.vocab.publics.get(p) and (self.vocab.publics[p].age_min is not None
+                                           or self.vocab.publics[p].age_max is not None) for p in publics)
+
+    def _public_fit(self, sv: Service, facts: Facts) -> float:
+        p = sv.publics
+        if not p.inclus or "tous-publics" in p.inclus:
+            return 0.8
+        return 1.0 if self._publics_of(facts).intersection(p.inclus) else 0.6
+
+    def _freshness(self, e: Entry) -> tuple[float, date | None]:
+        v = e.service.verification or e.structure.verification
+        if v is None or v.derniere_verification is None:
+            return 0.3, None
+        months = (self.today.year - v.derniere_verification.year) * 12 + self.today.month - v.derniere_verification.month
+        if months <= v.frequence_revue_mois:
+            return 1.0, v.derniere_verification
+        # Linear decay to 0.3 over the two years after the review was due (data·inclusion's span).
+        late = months - v.frequence_revue_mois
+        return max(0.3, 1.0 - 0.7 * late / 24), v.derniere_verification
+
+    def _service_level(self, sv: Service) -> str:
+        if sv.niveau:
+            return sv.niveau.value
+        t = self.vocab.types.get(sv.type)
+        return t.niveau.value if t else "specialise"
+
+    def _out_of_zone(self, commune: Commune, territories: list[Any], weights: dict[str, float],
+                     proposals: dict[str, float], inside: set[int]) -> list[dict[str, Any]]:
+        wanted = {t.id for t in territories}
+        out = []
+        covering = {(e.structure.id, e.service.id) for e in self.index.covering(commune)}
+        for e in self.index.entries:
+            if e.territory.id not in wanted or (e.structure.id, e.service.id) in covering:
+                continue
+            if any(n in weights for n in e.service.besoins) or proposals.get(e.service.type, 0) > 0:
+                out.append({"structure": e.structure.id, "service": e.service.id, "type": e.service.type,
+                            "nom": e.service.nom, "raisons": [f"hors zone d'intervention ({commune.nom} non couverte)"]})
+        return out
+
+    def _level(self, ruled: str | None, complexe: bool, suggestions: list[dict[str, Any]]) -> str:
+        if ruled:
+            return ruled
+        if complexe:
+            return "appui"
+        if suggestions and suggestions[0]["niveau"] in ("specialise", "institutionnel"):
+            return "specialise"
+        return "premier_recours"
+
+
+def _higher(a: str | None, b: str) -> str:
+    order = ["premier_recours", "specialise", "appui"]
+    if a is None:
+        return b
+    return a if order.index(a) >= order.index(b) else b
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _coerce(code: str, raw: Any, kind: str) -> Any:
+    if kind == "nombre":
+        try:
+            return float(raw) if not float(raw).is_integer() else int(float(raw))
+        except (TypeError, ValueError):
+            raise OrienterError(f"Critère {code} : nombre attendu, reçu « {raw} ».", ExitCode.INPUT) from None
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "oui", "o", "vrai", "true", "yes"}:
+        return True
+    if text in {"0", "non", "n", "faux", "false", "no"}:
+        return False
+    raise OrienterError(f"Critère {code} : oui ou non attendu, reçu « {raw} ».", ExitCode.INPUT)
+
+
+def _public_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in sorted(values.items())}
+
+
+def _unknown(what: str, code: str, known: dict[str, Any]) -> str:
+    from rapidfuzz import process
+
+    close = process.extractOne(code, list(known), score_cutoff=60)
+    hint = f" Vouliez-vous « {close[0]} » ?" if close else ""
+    return f"{what.capitalize()} « {code} » inconnu.{hint} Codes connus : {', '.join(sorted(known))}."

@@ -1,0 +1,188 @@
+"""Free French text to needs and facts, offline.
+
+How it reads a professional's note, in order:
+1. cut the text into clauses at punctuation (a negation never crosses a comma: "pas de chute,
+   troubles de mémoire" denies the fall, not the memory);
+2. fold accents and case, expand the abbreviations of `rules/criteres.yaml` (MT, IDE, hospit,
+   SEP...), reduce plural and feminine endings ("épuisées" reads as "épuisé");
+3. correct typos against the words of the vocabulary only (rapidfuzz, "alzeimer" -> "alzheimer"):
+   correcting against a general dictionary would invent needs;
+4. look up every phrase of the vocabulary (needs and facts) in the token stream;
+5. mark a phrase negated when a negation cue ("pas", "sans", "aucun", "ni", "jamais", "n'... plus")
+   stands within four words before it in the same clause, unless the phrase itself carries the
+   negation ("pas de médecin traitant" is a fact, not a denied doctor);
+6. read numbers with the patterns of the facts (age, MMSE, GIR) and refusals of a service type
+   ("ne veut pas aller au CMP").
+Every need and fact keeps the words that triggered it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .geo import fold
+
+_CLAUSE = re.compile(r"[.,;:!?\n()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier"}
+_REFUSALS = {"refuse", "refus", "refusent", "oppose", "opposant", "opposante"}
+_REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
+_SCOPE = 4
+_MIN_FUZZY_LEN = 5
+
+
+def stem(token: str) -> str:
+    """Plural and feminine endings away, so "chutes" = "chute" and "épuisée" = "épuisé"."""
+    if len(token) > 3 and token.endswith(("s", "x")) and not token.endswith("ss"):
+        token = token[:-1]
+    if len(token) > 4 and token.endswith("ee"):
+        token = token[:-1]
+    return token
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # "besoin" or "critere"
+    code: str
+    words: str  # the words of the text, as typed
+    negated: bool = False
+    corrected: bool = False
+
+
+@dataclass
+class Reading:
+    needs: dict[str, list[Hit]] = field(default_factory=dict)
+    facts: dict[str, list[Hit]] = field(default_factory=dict)
+    numbers: dict[str, tuple[float, str]] = field(default_factory=dict)
+    negated: list[Hit] = field(default_factory=list)
+    refused_types: dict[str, str] = field(default_factory=dict)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Token:
+    text: str  # folded, expanded, stemmed: what is matched
+    plain: str  # folded and expanded, not stemmed: what number patterns read
+    source: int  # index of the original word
+
+
+class Lexicon:
+    """Every phrase of the vocabulary, folded and stemmed, to the needs and facts it signals."""
+
+    def __init__(self, needs: dict[str, Iterable[str]], facts: dict[str, Iterable[str]],
+                 abbreviations: dict[str, str], number_patterns: dict[str, str], type_codes: Iterable[str]):
+        self.phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        for kind, table in (("besoin", needs), ("critere", facts)):
+            for code, synonyms in table.items():
+                for phrase in synonyms:
+                    key = tuple(stem(t) for t in fold(phrase).split())
+                    if key and (kind, code) not in self.phrases.setdefault(key, []):
+                        self.phrases[key].append((kind, code))
+        self.longest = max((len(k) for k in self.phrases), default=1)
+        self.abbreviations = {fold(k): fold(v).split() for k, v in abbreviations.items()}
+        self.words = sorted({t for key in self.phrases for t in key if len(t) >= _MIN_FUZZY_LEN})
+        self._known = set(t for key in self.phrases for t in key) | set(self.abbreviations)
+        self.patterns = {code: re.compile(p) for code, p in number_patterns.items()}
+        self.type_codes = {fold(t): t for t in type_codes}
+
+    def read(self, text: str) -> Reading:
+        reading = Reading()
+        for clause in _CLAUSE.split(text):
+            if clause and clause.strip():
+                self._read_clause(clause, reading)
+        return reading
+
+    # --- one clause ---------------------------------------------------------------------
+
+    def _read_clause(self, clause: str, reading: Reading) -> None:
+        originals = _TOKEN.findall(clause)
+        tokens = self._tokens(originals, reading)
+        if not tokens:
+            return
+        self._numbers(tokens, originals, reading)
+        cues = self._negation_cues(tokens)
+        self._refusals(tokens, originals, reading)
+        found: dict[tuple[str, str], tuple[int, int, bool]] = {}
+        n = len(tokens)
+        for i in range(n):
+            for length in range(min(self.longest, n - i), 0, -1):
+                key = tuple(t.text for t in tokens[i:i + length])
+                for kind, code in self.phrases.get(key, ()):
+                    negated = any(0 < i - c <= _SCOPE for c in cues)
+                    prev = found.get((kind, code))
+                    # Prefer a positive reading, then the longest phrase.
+                    if prev is None or (prev[2] and not negated) or (prev[2] == negated and length > prev[1] - prev[0]):
+                        found[(kind, code)] = (i, i + length, negated)
+        for (kind, code), (start, end, negated) in found.items():
+            first, last = tokens[start].source, tokens[end - 1].source
+            words = " ".join(originals[first:last + 1])
+            corrected = any(t.text != stem(fold(originals[t.source])) for t in tokens[start:end]
+                            if fold(originals[t.source]) not in self.abbreviations)
+            hit = Hit(kind, code, words, negated, corrected)
+            if negated:
+                reading.negated.append(hit)
+                continue
+            target = reading.needs if kind == "besoin" else reading.facts
+            target.setdefault(code, []).append(hit)
+
+    def _tokens(self, originals: list[str], reading: Reading) -> list[_Token]:
+        from rapidfuzz import fuzz, process
+
+        out: list[_Token] = []
+        for idx, word in enumerate(originals):
+            folded = fold(word)
+            if not folded:
+                continue
+            expansion = self.abbreviations.get(folded)
+            # Two-letter abbreviations (AS, TS, PA, OH) are common words in lower case.
+            if expansion and (len(folded) > 2 or word.isupper() or folded == "mt"):
+                out.extend(_Token(stem(part), part, idx) for part in expansion)
+                continue
+            for part in folded.split():
+                text = stem(part)
+                if len(text) >= _MIN_FUZZY_LEN and text not in self._known and not part.isdigit():
+                    cutoff = 80 if len(text) >= 8 else 85
+                    best = process.extractOne(text, self.words, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if best:
+                        reading.corrections.append((word, best[0]))
+                        text = best[0]
+                out.append(_Token(text, part, idx))
+        return out
+
+    def _negation_cues(self, tokens: list[_Token]) -> list[int]:
+        cues = []
+        for i, t in enumerate(tokens):
+            if t.plain in _NEGATIONS:
+                # "ne ... que" restricts, it does not deny.
+                if not (i + 1 < len(tokens) and tokens[i + 1].plain == "que"):
+                    cues.append(i)
+            elif t.plain == "plus" and i > 0 and tokens[i - 1].plain in {"n", "ne", "a"}:
+                cues.append(i)
+        return cues
+
+    def _refusals(self, tokens: list[_Token], originals: list[str], reading: Reading) -> None:
+        for i, t in enumerate(tokens):
+            refusal = t.plain in _REFUSALS or t.text in _REFUSALS or (
+                t.plain in _REFUSAL_VERBS and any(x.plain == "pas" for x in tokens[max(0, i - 2):i + 3]))
+            if not refusal:
+                continue
+            for later in tokens[i + 1:i + 8]:
+                code = self.type_codes.get(later.plain)
+                if code:
+                    first, last = tokens[i].source, later.source
+                    reading.refused_types.setdefault(code, " ".join(originals[max(0, first - 1):last + 1]))
+
+    def _numbers(self, tokens: list[_Token], originals: list[str], reading: Reading) -> None:
+        plain = " ".join(t.plain for t in tokens)
+        for code, pattern in self.patterns.items():
+            if code in reading.numbers:
+                continue
+            m = pattern.search(plain)
+            if m:
+                try:
+                    value = float(m.group(1))
+                except (IndexError, ValueError):
+                    continue
+                reading.numbers[code] = (int(value) if value.is_integer() else value, m.group(0).strip())
