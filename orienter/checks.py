@@ -421,7 +421,10 @@ def matrix(ctx: Context, t: Territory) -> dict[str, Any]:
                 if sv.type == ty and need in sv.besoins:
                     covered |= ctx.communes(sv) & t.communes
                     n += 1
-            row.append({"services": n, "part": _share(ctx.population(covered), total)})
+            spec = ctx.vocab.types.get(ty)
+            row.append({"services": n, "part": _share(ctx.population(covered), total),
+                        # the vocabulary says this type answers this need: an empty cell is a hole
+                        "attendu": bool(spec and need in spec.besoins)})
         cells.append(row)
     return {"besoins": [{"code": b, "libelle": ctx.vocab.need_label(b)} for b in needs],
             "types": [{"code": ty, "libelle": ctx.vocab.type_label(ty)} for ty in types],

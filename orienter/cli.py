@@ -389,6 +389,10 @@ def _emit(data: Any, format: Format, view: str) -> None:
     getattr(directory, view)(data)
 
 
+from . import cli_report  # noqa: E402
+cli_report.register(app)
+
+
 def main() -> None:
     app()
 

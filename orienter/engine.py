@@ -8,7 +8,7 @@ show why a service comes first:
 - type fit (0.15): the answered need is one of the core needs of the service's type;
 - publics fit (0.10): the person is in a public the service names, or it welcomes everyone;
 - freshness (0.10): last human check within the review frequency.
-Rules add or remove weight per type. Ties break on level, type, structure id, service id.
+Rules add or remove weight per type; the total is divided by 1.5 (SCALE). Ties break on level, type, structure id, service id.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ LEVEL_FIT = {
     True: {"appui": 1.0, "acces_direct": 0.8, "premier_recours": 0.8, "specialise": 0.8, "institutionnel": 0.5},
 }
 LEVEL_ORDER = ["acces_direct", "premier_recours", "appui", "specialise", "institutionnel"]
+MENTION_BONUS = 0.1
+# The weighted parts sum to at most 1 and rules add up to about 0.5: dividing by 1.5 keeps
+# scores in 0..1 without clamping the best candidates together.
+SCALE = 1.5
 ORIGIN_WEIGHT = {"explicite": 1.0, "texte": 1.0, "regle": 0.7}
 EMERGENCY = "URGENCE : appelez le 15 (SAMU) ou le 112 ; 114 par SMS pour les personnes sourdes ou malentendantes."
 
@@ -66,6 +70,7 @@ class Orientation:
     exclus: list[dict[str, Any]]
     avertissements: list[str]
     urgence: bool
+    apres_urgence: list[dict[str, Any]] = field(default_factory=list)
     trace: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -85,6 +90,7 @@ class Orientation:
             "niveau": self.niveau,
             "urgence": self.urgence,
             "suggestions": self.suggestions,
+            "apres_urgence": self.apres_urgence,
             "exclus": self.exclus,
             "avertissements": self.avertissements,
         }
@@ -104,6 +110,7 @@ class Engine:
             abbreviations=vocab.abreviations,
             number_patterns={code: c.motif for code, c in vocab.criteres.items() if c.motif},
             type_codes=vocab.types,
+            cancels={code: c.annule for code, c in vocab.criteres.items() if c.annule},
         )
 
     # --- public -------------------------------------------------------------------------
@@ -141,6 +148,11 @@ class Engine:
                 level = _higher(level, rule.alors.niveau)
         for type_code, words in reading.refused_types.items():
             exclusions.setdefault(type_code, []).append(f"la personne refuse (« {words} »)")
+        for type_code in reading.mentioned_types:
+            # A service named in the note is usually what is being asked about: a small nudge,
+            # never enough to outrank the rules that exclude it.
+            if type_code not in reading.refused_types:
+                proposals[type_code] = proposals.get(type_code, 0.0) + MENTION_BONUS
         if not needs and not proposals:
             warnings.append("Aucun besoin reconnu dans la situation : décrivez-la en quelques mots "
                             "(ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
@@ -156,11 +168,13 @@ class Engine:
         excluded += self._out_of_zone(commune, territories, weights, proposals, {id(e) for e in entries})
         scored.sort(key=lambda s: (-s["score"], LEVEL_ORDER.index(s["niveau"]) if s["niveau"] in LEVEL_ORDER else 9,
                                    s["type"], s["structure"]["id"], s["service"]["id"]))
-        suggestions = []
+        ranked = []
         for rank, s in enumerate(scored[:top], start=1):
             s["rang"] = rank
             s["conditions"] = _unique(s["conditions"] + conditions.get(s["type"], []))
-            suggestions.append(s)
+            ranked.append(s)
+        # In an emergency nobody in the directory is the first call: the list waits until after.
+        suggestions, after = ([], ranked) if urgent else (ranked, [])
         if not territories:
             warnings.append(f"Aucun territoire de l'annuaire ne couvre {commune.nom} ({commune.code}) : "
                             "appelez le médecin traitant, ou le DAC du département (annuaire national des DAC).")
@@ -175,7 +189,7 @@ class Engine:
             commune=commune, besoins=needs, criteres=_public_values(values),
             complexite=complexity, niveau=niveau, suggestions=suggestions,
             exclus=sorted(excluded, key=lambda x: (x["type"], x["structure"], x["service"])),
-            avertissements=warnings, urgence=urgent,
+            avertissements=warnings, urgence=urgent, apres_urgence=after,
         )
         orientation.trace = {
             "texte": situation.texte,
@@ -184,6 +198,7 @@ class Engine:
                          "nombres": {k: {"valeur": v[0], "indice": v[1]} for k, v in reading.numbers.items()},
                          "negations": [{"code": h.code, "mots": h.words} for h in reading.negated],
                          "refus": reading.refused_types,
+                         "types_cites": reading.mentioned_types,
                          "corrections": [{"ecrit": a, "lu": b} for a, b in reading.corrections]},
             "regles": [vars(t) for t in traces],
             "filtres": {"services_examines": len(entries), "retenus": len(scored), "ecartes": len(excluded)},
@@ -325,7 +340,7 @@ class Engine:
         detail = {"besoin": round(need_part, 3), "niveau": round(level_part, 3), "type": round(type_part, 3),
                   "public": round(public_part, 3), "fraicheur": round(fresh_part, 3), "regles": round(bonus, 3)}
         raw = sum(WEIGHTS[k] * detail[k] for k in WEIGHTS) + bonus
-        score = round(min(1.0, max(0.0, raw)), 3)
+        score = round(min(1.0, max(0.0, raw / SCALE)), 3)
         reasons = [f"répond à : {', '.join(self.vocab.need_label(n) for n in answered)}"] if answered else []
         if bonus > 0:
             reasons.append("proposé par les règles d'orientation (voir orienter explain)")

@@ -29,6 +29,10 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier"}
 _REFUSALS = {"refuse", "refus", "refusent", "oppose", "opposant", "opposante"}
 _REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
+# Small words that typing drops or adds ("troubles de mémoire" = "troubles de la mémoire",
+# "sa fille est épuisée" = "fille épuisée"): ignored on both sides of every comparison.
+_STOPWORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est",
+              "a", "au", "aux", "en", "et", "sur", "pour", "par", "avec", "tres", "bien", "y", "il", "elle"}
 _SCOPE = 4
 _MIN_FUZZY_LEN = 5
 
@@ -58,6 +62,7 @@ class Reading:
     numbers: dict[str, tuple[float, str]] = field(default_factory=dict)
     negated: list[Hit] = field(default_factory=list)
     refused_types: dict[str, str] = field(default_factory=dict)
+    mentioned_types: dict[str, str] = field(default_factory=dict)
     corrections: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -72,12 +77,13 @@ class Lexicon:
     """Every phrase of the vocabulary, folded and stemmed, to the needs and facts it signals."""
 
     def __init__(self, needs: dict[str, Iterable[str]], facts: dict[str, Iterable[str]],
-                 abbreviations: dict[str, str], number_patterns: dict[str, str], type_codes: Iterable[str]):
+                 abbreviations: dict[str, str], number_patterns: dict[str, str], type_codes: Iterable[str],
+                 cancels: dict[str, list[str]] | None = None):
         self.phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for kind, table in (("besoin", needs), ("critere", facts)):
             for code, synonyms in table.items():
                 for phrase in synonyms:
-                    key = tuple(stem(t) for t in fold(phrase).split())
+                    key = tuple(stem(t) for t in fold(phrase).split() if t not in _STOPWORDS)
                     if key and (kind, code) not in self.phrases.setdefault(key, []):
                         self.phrases[key].append((kind, code))
         self.longest = max((len(k) for k in self.phrases), default=1)
@@ -86,6 +92,7 @@ class Lexicon:
         self._known = set(t for key in self.phrases for t in key) | set(self.abbreviations)
         self.patterns = {code: re.compile(p) for code, p in number_patterns.items()}
         self.type_codes = {fold(t): t for t in type_codes}
+        self.cancels = cancels or {}
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -115,7 +122,15 @@ class Lexicon:
                     # Prefer a positive reading, then the longest phrase.
                     if prev is None or (prev[2] and not negated) or (prev[2] == negated and length > prev[1] - prev[0]):
                         found[(kind, code)] = (i, i + length, negated)
+        cancelled = {c for (kind, code), (_, _, neg) in found.items() if not neg
+                     for c in self.cancels.get(code, ())}
+        for i, t in enumerate(tokens):
+            code = self.type_codes.get(t.plain)
+            if code and not any(0 < i - c <= _SCOPE for c in cues):
+                reading.mentioned_types.setdefault(code, originals[t.source])
         for (kind, code), (start, end, negated) in found.items():
+            if code in cancelled:
+                continue
             first, last = tokens[start].source, tokens[end - 1].source
             words = " ".join(originals[first:last + 1])
             corrected = any(t.text != stem(fold(originals[t.source])) for t in tokens[start:end]
@@ -138,9 +153,11 @@ class Lexicon:
             expansion = self.abbreviations.get(folded)
             # Two-letter abbreviations (AS, TS, PA, OH) are common words in lower case.
             if expansion and (len(folded) > 2 or word.isupper() or folded == "mt"):
-                out.extend(_Token(stem(part), part, idx) for part in expansion)
+                out.extend(_Token(stem(part), part, idx) for part in expansion if part not in _STOPWORDS)
                 continue
             for part in folded.split():
+                if part in _STOPWORDS:
+                    continue
                 text = stem(part)
                 if len(text) >= _MIN_FUZZY_LEN and text not in self._known and not part.isdigit():
                     cutoff = 80 if len(text) >= 8 else 85

@@ -272,6 +272,7 @@ class Critere(Strict):
     synonymes: list[Texte] = []
     motif: str | None = None
     axe: Literal["medical", "social", "organisationnel"] | None = None
+    annule: list[Code] = []
 
 
 class FichierCriteres(Strict):
