@@ -32,6 +32,7 @@ MAX_EXPANDED_NODES = 200_000
 _STR = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {
     _STR,
+    "tag:orienter,2026:plain",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
@@ -48,10 +49,14 @@ _FALSE = {"false", "False", "FALSE"}
 Loc = tuple[str | int, ...]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Composer only: every plain scalar is resolved as a string, we type it ourselves."""
+_PLAIN = "tag:orienter,2026:plain"
 
-    yaml_implicit_resolvers: dict[str, Any] = {}
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Composer only: every plain scalar gets our own tag and we type it ourselves, so an
+    explicit `!!str 123` keeps its string tag."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {None: [(_PLAIN, re.compile(r"", re.S))]}
 
 
 @dataclass
@@ -131,6 +136,8 @@ def load_yaml_text(text: str, name: str) -> tuple[Document | None, list[Diagnost
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_diag(name, exc)]
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_diag(name, text, exc)]
     except yaml.YAMLError as exc:
         return None, [_diag(name, 1, 1, "O005", f"syntaxe YAML invalide : {exc}")]
     except RecursionError:
@@ -208,49 +215,56 @@ def _scan_depth(text: str, name: str) -> Diagnostic | None:
 
 
 def _check_expansion(root: yaml.Node, name: str) -> Diagnostic | None:
-    """Size of the data once aliases are expanded, computed on the shared node graph."""
+    """Size of the data once aliases are expanded, computed on the shared node graph
+    (iteratively: a deep file must not exhaust Python's stack here)."""
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
-    seen_twice: list[yaml.Node] = []
-
-    def size(node: yaml.Node) -> int:
+    reused: yaml.Node | None = None
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
         key = id(node)
-        if key in sizes:
-            seen_twice.append(node)
-            return sizes[key]
-        if key in on_path:
-            raise _Recursive(node)
-        total = 1
-        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
-            on_path.add(key)
-            children = node.value if isinstance(node, yaml.SequenceNode) else [x for kv in node.value for x in kv]
-            for child in children:
-                total += size(child)
-                if total > MAX_EXPANDED_NODES:
-                    break
+        children = _children(node)
+        if done:
             on_path.discard(key)
-        sizes[key] = total
-        return total
-
-    try:
-        total = size(root)
-    except _Recursive as rec:
-        m = rec.node.start_mark
-        return _diag(name, m.line + 1, m.column + 1, "O008", "alias récursif : une ancre se contient "
-                     "elle-même ; remplacez l'alias par sa valeur")
-    except RecursionError:
-        return _diag(name, 1, 1, "O009", f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")
-    if total > MAX_EXPANDED_NODES:
-        m = (seen_twice[0] if seen_twice else root).start_mark
+            sizes[key] = min(MAX_EXPANDED_NODES + 1, 1 + sum(sizes[id(c)] for c in children))
+            continue
+        if key in sizes:
+            reused = reused or node
+            continue
+        if key in on_path:
+            m = node.start_mark
+            return _diag(name, m.line + 1, m.column + 1, "O008", "alias récursif : une ancre se contient "
+                         "elle-même ; remplacez l'alias par sa valeur")
+        if len(on_path) > MAX_DEPTH:
+            m = node.start_mark
+            return _diag(name, m.line + 1, m.column + 1, "O009",
+                         f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux) : simplifiez la structure du fichier")
+        on_path.add(key)
+        stack.append((node, True))
+        for child in reversed(children):
+            if id(child) in on_path:
+                m = child.start_mark
+                return _diag(name, m.line + 1, m.column + 1, "O008", "alias récursif : une ancre se contient "
+                             "elle-même ; remplacez l'alias par sa valeur")
+            if id(child) in sizes:
+                reused = reused or child
+            else:
+                stack.append((child, False))
+    if sizes[id(root)] > MAX_EXPANDED_NODES:
+        m = (reused or root).start_mark
         return _diag(name, m.line + 1, m.column + 1, "O008", f"les alias (*) développent plus de "
                      f"{MAX_EXPANDED_NODES} valeurs (« billion laughs ») : fichier refusé ; "
                      "écrivez les valeurs sans alias imbriqués")
     return None
 
 
-class _Recursive(Exception):
-    def __init__(self, node: yaml.Node):
-        self.node = node
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [x for kv in node.value for x in kv]
+    return []
 
 
 # --- node tree to data --------------------------------------------------------------
@@ -310,7 +324,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     value = node.value
     tag = node.tag
     if tag == _STR:
-        if node.style:  # quoted or block scalar: always text (plain is None or "")
+        return value
+    if tag == _PLAIN:
+        if node.style:  # a quoted or block scalar is always text
             return value
         if value in _NULLS:
             return None
@@ -337,6 +353,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 _SYNTAX_HINTS = [
     ("found character '\\t'", "tabulation interdite en YAML : indentez avec des espaces"),
+    ("found a tab character", "tabulation interdite en YAML : indentez avec des espaces"),
+    ("cannot start any token", "caractère interdit en début de valeur (tabulation, @ ou `) : indentez "
+     "avec des espaces et mettez la valeur entre guillemets"),
     ("mapping values are not allowed", "« : » inattendu : mettez entre guillemets une valeur qui "
      "contient « : », ou vérifiez l'indentation"),
     ("could not find expected ':'", "« : » attendu après une clé (ou guillemet non fermé)"),
@@ -352,6 +371,15 @@ _SYNTAX_HINTS = [
     ("found duplicate anchor", "ancre &nom définie deux fois"),
     ("control characters are not allowed", "caractère de contrôle interdit dans le texte"),
 ]
+
+
+def _reader_diag(name: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    pos = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return _diag(name, line, col, "O005", f"caractère de contrôle U+{ord(char):04X} interdit dans un fichier "
+                 "YAML : supprimez-le (souvent un copier-coller depuis un traitement de texte)")
 
 
 def _syntax_diag(name: str, exc: yaml.MarkedYAMLError) -> Diagnostic:

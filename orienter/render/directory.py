@@ -22,6 +22,11 @@ def fictional_banner(out: Console) -> None:
     out.print(Panel(Text(FICTIF_BANNER, style="bold black on yellow"), border_style="yellow"))
 
 
+def _n(number: int) -> str:
+    """Thousands separated by a no-break space, so a table never splits a number."""
+    return f"{number:,}".replace(",", "\u00a0")
+
+
 def _t(value: Any, style: str = "") -> Text:
     if value is None or value == "" or value == []:
         return Text(NR, style="dim italic")
@@ -31,14 +36,15 @@ def _t(value: Any, style: str = "") -> Text:
 def territories(rows: list[dict[str, Any]]) -> None:
     out = console()
     table = Table(title="Territoires", title_justify="left")
-    for col, justify in (("Identifiant", "left"), ("Nom", "left"), ("Structures", "right"), ("Services", "right"),
-                         ("Types", "right"), ("Communes", "right"), ("Population", "right"),
-                         ("Vérifié le", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    table.add_column("Identifiant", no_wrap=True)
+    table.add_column("Nom", ratio=1, min_width=16)
+    for col in ("Structures", "Services", "Types", "Communes", "Population"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("Vérifié le", no_wrap=True)
     for r in rows:
         name = Text(r["nom"]) + (Text("  FICTIF", style="bold black on yellow") if r["fictif"] else Text(""))
         table.add_row(Text(r["id"]), name, str(r["structures"]), str(r["services"]), str(r["types"]),
-                      f"{r['communes']:,}".replace(",", " "), f"{r['population']:,}".replace(",", " "),
+                      _n(r["communes"]), _n(r["population"]),
                       _t(r["verifie_le"]))
     out.print(table)
 
@@ -124,7 +130,7 @@ def sheet(d: dict[str, Any]) -> None:
         for cond in a["conditions"]:
             grid.add_row("Condition", Text(cond))
         cov = s["couverture"]
-        grid.add_row("Couverture", Text(f"{cov['communes']} commune(s), {cov['population']:,} habitants".replace(",", " ")))
+        grid.add_row("Couverture", Text(f"{_n(cov['communes'])} commune(s), {_n(cov['population'])} habitants"))
         grid.add_row("Modes", _t(", ".join(s["modes"]) or None))
         grid.add_row("Horaires", _t(s["horaires"]))
         if s["suspension"]:
@@ -189,5 +195,5 @@ def communes(data: dict[str, Any]) -> None:
     for c in rows:
         table.add_row(c["code"], Text(c["nom"]), c["departement"], ", ".join(c["codes_postaux"]),
                       Text(f"{c['epci_nom'] or ''} ({c['epci']})" if c["epci"] else "—"),
-                      f"{c['population']:,}".replace(",", " "))
+                      _n(c["population"]))
     out.print(table)

@@ -1,0 +1,251 @@
+"""The orientation engine and its CLI, end to end on the shipped data, plus the matcher."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orienter.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+ORLEANS = "45234"  # a commune of the fictional training territory
+CASE = "Femme de 84 ans, vit seule, chutes répétées, troubles de mémoire, fille épuisée"
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def suggest_json(*args: str) -> dict:
+    result = run("suggest", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# --- matcher ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    from orienter.engine import Engine
+    from orienter.workspace import load_workspace
+    from orienter.index import Index
+
+    ws = load_workspace([ROOT / "data" / "territories"])
+    return Engine(Index(ws.territories, ws.geo), ws.vocab).lexicon
+
+
+@pytest.mark.parametrize("text, kind, code", [
+    ("antécédent de maladie d'alzeimer", "critere", "troubles_cognitifs"),  # typo
+    ("TROUBLES DE LA MEMOIRE", "besoin", "diagnostic-memoire"),  # case and accents
+    ("sortie d'hospit prévue vendredi", "besoin", "sortie-hospitalisation"),  # abbreviation
+    ("SEP évoluée, au fauteuil", "critere", "maladie_neuro"),  # SEP = sclérose en plaques
+    ("pas de MT depuis 2 ans", "critere", "sans_medecin_traitant"),  # negation is the fact
+    ("sans papiers, aucune couverture", "critere", "sans_couverture"),
+    ("SDF depuis l'hiver", "critere", "sans_domicile"),
+    ("sa fille est épuisée", "critere", "aidant_epuise"),  # small words ignored
+])
+def test_matcher_reads_professional_notes(lexicon, text, kind, code):
+    reading = lexicon.read(text)
+    found = reading.needs if kind == "besoin" else reading.facts
+    assert code in found, (text, reading)
+    assert all(h.words for h in found[code])  # the words that triggered it are kept
+
+
+def test_matcher_negation_stays_in_its_clause(lexicon):
+    reading = lexicon.read("Pas de chute, troubles de la mémoire")
+    assert "chutes" not in reading.facts
+    assert any(h.code == "chutes" for h in reading.negated)
+    assert "troubles_cognitifs" in reading.facts
+
+
+def test_matcher_numbers_and_refusals(lexicon):
+    reading = lexicon.read("Mme 82 ans, MMSE à 21/30, GIR 2. Ne veut pas aller au CMP.")
+    assert reading.numbers["age"][0] == 82
+    assert reading.numbers["mmse"][0] == 21
+    assert reading.numbers["gir"][0] == 2
+    assert "CMP" in reading.refused_types
+
+
+def test_matcher_cancelling_phrase(lexicon):
+    reading = lexicon.read("Fait sa toilette seule, besoin d'aide pour les courses")
+    assert "soins_hygiene" not in reading.facts
+    assert "aide-domicile" in reading.needs
+
+
+# --- suggest, the issue's example -----------------------------------------------------------
+
+
+def test_suggest_prints_a_ranked_explained_list_with_fictional_banner():
+    result = run("suggest", "--commune", ORLEANS, CASE)
+    assert result.exit_code == 0, result.output
+    assert "DONNÉES FICTIVES" in result.stdout
+    assert "Qui appeler" in result.stdout
+    assert "COMPLEXE" in result.stdout
+
+
+def test_suggest_json_follows_the_contract_and_ranks_dac_first_when_complex():
+    jsonschema = pytest.importorskip("jsonschema")
+    data = suggest_json("--commune", ORLEANS, CASE)
+    schema = json.loads((ROOT / "docs" / "orientation.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    assert data["territoire"]["fictif"] is True
+    assert data["complexite"]["complexe"] is True
+    assert set(data["complexite"]["axes"]) >= {"medical", "social"}
+    assert data["niveau"] == "appui"
+    types = [s["type"] for s in data["suggestions"]]
+    assert types[0] == "DAC"
+    assert "EMG" in types[:3]
+    assert [s["rang"] for s in data["suggestions"]] == list(range(1, len(types) + 1))
+    scores = [s["score"] for s in data["suggestions"]]
+    assert scores == sorted(scores, reverse=True)
+    needs = {b["code"]: b for b in data["besoins"]}
+    assert needs["prevention-chutes"]["indice"] == "chutes répétées"
+
+
+def test_suggest_is_deterministic():
+    assert suggest_json("--commune", ORLEANS, CASE) == suggest_json("--commune", ORLEANS, CASE)
+
+
+def test_without_complexity_first_line_comes_before_the_dac():
+    data = suggest_json("--commune", ORLEANS, "--age", "45", "pas de médecin traitant depuis son déménagement")
+    types = [s["type"] for s in data["suggestions"]]
+    assert data["complexite"]["complexe"] is False
+    assert types[0] == "CPTS"
+    assert "DAC" not in types[:3]
+
+
+def test_professional_judgement_overrides_complexity():
+    data = suggest_json("--commune", ORLEANS, "--age", "45", "--complexe", "oui", "pas de médecin traitant")
+    assert data["complexite"]["complexe"] is True
+    assert data["complexite"]["source"] == "professionnel"
+
+
+def test_emergency_never_goes_to_the_dac_and_prints_numbers():
+    result = run("explain", "--format", "json", "--commune", ORLEANS, "--age", "80",
+                 "douleur thoracique depuis une heure, vit seul, chutes, situation complexe")
+    data = json.loads(result.stdout)
+    assert data["urgence"] is True
+    assert data["suggestions"] == []
+    assert "15" in data["avertissements"][0]
+    assert data["apres_urgence"] and all(s["type"] != "DAC" for s in data["apres_urgence"])
+    fired = {r["id"] for r in data["trace"]["regles"] if r["declenchee"]}
+    assert "urgence-vitale" in fired and "complexite-appui-dac" not in fired
+    assert any(x["type"] == "DAC" and "urgence" in " ".join(x["raisons"]) for x in data["exclus"])
+
+
+def test_esa_boundaries_are_explained_in_exclusions():
+    data = suggest_json("--commune", ORLEANS, "--age", "80", "--critere", "mmse=12",
+                        "maladie d'Alzheimer diagnostiquée, la fille demande l'ESA")
+    assert "ESA" not in [s["type"] for s in data["suggestions"][:3]]
+    reasons = " ".join(r for x in data["exclus"] if x["type"] == "ESA" for r in x["raisons"])
+    assert "stade précoce" in reasons
+
+
+def test_pass_only_without_full_coverage():
+    covered = suggest_json("--commune", ORLEANS, "--age", "40", "mutuelle à jour, cherche une consultation")
+    assert "PASS" not in [s["type"] for s in covered["suggestions"]]
+    uncovered = suggest_json("--commune", ORLEANS, "--age", "40", "sans papiers, aucune couverture, douleurs dentaires")
+    assert uncovered["suggestions"][0]["type"] == "PASS"
+
+
+def test_out_of_age_services_are_excluded_with_their_reason():
+    data = suggest_json("--commune", ORLEANS, "--age", "9", "troubles des apprentissages, phobie scolaire")
+    assert data["suggestions"][0]["type"] == "CMPP"
+    assert all(s["type"] != "CMP" for s in data["suggestions"])
+
+
+def test_commune_covered_by_no_territory_says_what_to_do():
+    data = suggest_json("--commune", "Marseille", "chutes répétées")
+    assert data["suggestions"] == []
+    assert any("Aucun territoire" in w for w in data["avertissements"])
+
+
+def test_real_data_comes_before_fictional():
+    data = suggest_json("--commune", "Vitry-sur-Seine", "--age", "70", "situation complexe, vit seul, chutes")
+    assert data["territoire"]["fictif"] is False
+
+
+# --- input handling ----------------------------------------------------------------------------
+
+
+def test_situation_file_stdin_and_markdown(tmp_path):
+    situation = tmp_path / "situation.yaml"
+    situation.write_text(f"commune: '{ORLEANS}'\nage: 84\ntexte: {CASE}\n", encoding="utf-8")
+    from_file = suggest_json("--situation", str(situation))
+    from_stdin = json.loads(run("suggest", "--format", "json", "--commune", ORLEANS, "--age", "84", "-",
+                                input=CASE).stdout)
+    assert from_file["suggestions"] == from_stdin["suggestions"]
+    md = run("suggest", "--situation", str(situation), "--format", "markdown")
+    assert md.exit_code == 0
+    assert md.stdout.startswith("# Fiche d'orientation")
+    assert "DONNÉES FICTIVES" in md.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--commune", "Nulle-Part-sur-Rien", "chutes"], "introuvable"),
+    (["--commune", "St Maur", "chutes"], "ambiguë"),
+    (["--commune", ORLEANS, "--besoin", "chute"], "inconnu"),
+    (["--commune", ORLEANS, "--critere", "mmse=beaucoup", "oubli"], "nombre attendu"),
+    (["chutes"], "Commune manquante"),
+])
+def test_bad_input_exits_1_with_a_french_message(args, needle):
+    result = run("suggest", *args)
+    assert result.exit_code == 1, result.output
+    assert needle in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_situation_file_is_located(tmp_path):
+    situation = tmp_path / "s.yaml"
+    situation.write_text("commune: Orléans\nage: quatre-vingts\n", encoding="utf-8")
+    result = run("suggest", "--situation", str(situation))
+    assert result.exit_code == 1
+    assert "s.yaml:2:6:" in result.output
+
+
+def test_case_data_is_written_only_with_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("suggest", "--commune", ORLEANS, CASE).exit_code == 0
+    assert list(tmp_path.iterdir()) == []
+    target = tmp_path / "fiche.md"
+    assert run("suggest", "--commune", ORLEANS, "--format", "markdown", "--output", str(target), CASE).exit_code == 0
+    assert "Fiche d'orientation" in target.read_text(encoding="utf-8")
+    again = run("suggest", "--commune", ORLEANS, "--format", "markdown", "--output", str(target), CASE)
+    assert again.exit_code == 2 and "existe déjà" in again.output
+
+
+# --- explain and test ------------------------------------------------------------------------
+
+
+def test_explain_shows_every_step():
+    result = run("explain", "--commune", ORLEANS, CASE)
+    assert result.exit_code == 0, result.output
+    for section in ("Texte lu", "Besoins détectés", "Faits", "Complexité", "Règles", "Filtres", "Classement"):
+        assert section in result.stdout
+    assert "complexite-appui-dac" in result.stdout
+    data = json.loads(run("explain", "--format", "json", "--commune", ORLEANS, CASE).stdout)
+    fired = {r["id"] for r in data["trace"]["regles"] if r["declenchee"]}
+    assert {"complexite-appui-dac", "aidant-epuise-repit"} <= fired
+    assert any(not r["declenchee"] for r in data["trace"]["regles"])
+
+
+def test_shipped_cases_pass():
+    result = run("test")
+    assert result.exit_code == 0, result.output
+    assert " 0 failed" in result.stdout
+
+
+def test_case_runner_reports_failures(tmp_path):
+    cases = tmp_path / "cas.yaml"
+    cases.write_text(
+        "- nom: attend une PASS pour une personne bien couverte\n"
+        "  situation: {commune: '45234', age: 40, texte: 'mutuelle à jour, consultation'}\n"
+        "  attendu: {top: 3, types: [PASS]}\n", encoding="utf-8")
+    result = run("test", str(cases))
+    assert result.exit_code == 1
+    assert "ÉCHEC" in result.stdout and "0 passed, 1 failed" in result.stdout
