@@ -131,6 +131,8 @@ class SuggestFormat(str, Enum):
     texte = "texte"
     json = "json"
     markdown = "markdown"
+    mermaid = "mermaid"
+    dot = "dot"
 
 
 def _engine(donnees: Optional[List[Path]], regles: Optional[Path]) -> tuple[Any, Any]:
@@ -197,7 +199,7 @@ def suggest_cmd(
     texte: Optional[str] = TEXTE, fichier: Optional[Path] = FICHIER, commune: Optional[str] = COMMUNE,
     age: Optional[int] = AGE, besoin: List[str] = BESOIN, critere: List[str] = CRITERE,
     complexe: Optional[str] = COMPLEXE, territoire: Optional[str] = TERRITOIRE, top: int = TOP,
-    format: SuggestFormat = typer.Option(SuggestFormat.texte, "--format", "-f", help="texte, json ou markdown (fiche imprimable)."),
+    format: SuggestFormat = typer.Option(SuggestFormat.texte, "--format", "-f", help="texte, json, markdown (fiche imprimable), mermaid ou dot (le parcours en schéma)."),
     explain: bool = typer.Option(False, "--explain", help="Affiche toute la trace de la décision."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrire le résultat dans ce fichier (seul cas où la situation est écrite)."),
     force: bool = typer.Option(False, "--force", help="Avec --output : remplacer un fichier existant."),
@@ -227,6 +229,15 @@ def _render_orientation(o: Any, format: "SuggestFormat", explain: bool, output: 
         import json
 
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        if output:
+            _write_output(output, text, force)
+        else:
+            sys.stdout.write(text)
+        return
+    if format in (SuggestFormat.mermaid, SuggestFormat.dot):
+        from .render import path
+
+        text = path.mermaid(data) if format == SuggestFormat.mermaid else path.dot(data)
         if output:
             _write_output(output, text, force)
         else:

@@ -249,3 +249,20 @@ def test_case_runner_reports_failures(tmp_path):
     result = run("test", str(cases))
     assert result.exit_code == 1
     assert "ÉCHEC" in result.stdout and "0 passed, 1 failed" in result.stdout
+
+
+def test_path_of_a_case_as_mermaid_and_dot():
+    mmd = run("suggest", "--commune", ORLEANS, "--format", "mermaid", CASE)
+    assert mmd.exit_code == 0
+    lines = mmd.stdout.splitlines()
+    assert lines[0] == "flowchart LR"
+    node = r'\s+[A-Za-z0-9_]+(\["[^"\[\]]*"\]|\(\["[^"\[\]]*"\]\)|\{"[^"{}]*"\}|\[\["[^"]*"\]\])(:::exclu)?'
+    edge = r"\s+[A-Za-z0-9_]+ (-->|-\.->|==>|-->\|\d+\|) [A-Za-z0-9_]+"
+    import re
+
+    for line in lines[1:]:
+        assert re.fullmatch(node, line) or re.fullmatch(edge, line) or line.strip().startswith("classDef"), line
+    assert "DONNÉES FICTIVES" in mmd.stdout
+    assert "vit seule" not in mmd.stdout  # the free text of a case never goes into a picture
+    dot = run("suggest", "--commune", ORLEANS, "--format", "dot", CASE)
+    assert dot.stdout.startswith("digraph orientation {") and dot.stdout.rstrip().endswith("}")
