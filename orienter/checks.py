@@ -59,8 +59,6 @@ TYPE_FAMILY: dict[str, str] = {"SAD": "SSIAD", "MDA": "MDPH"}
 # CLIC, SSIAD sectors, CMP sectors...) are expected to be one per commune: they stay checked.
 PLURAL_TYPES = frozenset({"MSP", "CDS", "EHPAD", "SMR", "AJ", "CCAS"})
 
-KINDS = ("chevauchements", "lacunes", "historiques", "anciennes")
-
 # --- readability score ------------------------------------------------------------------------
 # Weights of the parts (sum 100). Why these values:
 # - coverage of key types (35): a directory is first read to find *someone* for a need; a missing
@@ -83,9 +81,6 @@ PENALITE_HISTORIQUE = 0.5
 # Duplicate names: rapidfuzz token_set_ratio on folded names, without these words.
 SEUIL_NOM_SIMILAIRE = 90
 _MOTS_VIDES = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "sur"}
-
-# Communes listed per finding in the JSON output (all of them) and in the human formats.
-MAX_COMMUNES_TEXTE = 8
 
 
 @dataclass
@@ -527,11 +522,30 @@ def _name_key(name: str) -> str:
     return " ".join(w for w in fold(name).split() if w not in _MOTS_VIDES)
 
 
+def _similar_names(ka: str, kb: str) -> bool:
+    """Folded names that probably designate the same place.
+
+    token_set_ratio scores 100 when one name is contained in the other, and over 90 when two
+    names share a long word and differ by a short one ("SSIAD Tilleuls" / "SSIAD Tulipes" would
+    not, "EHPAD A" / "EHPAD B" would): so the words that differ must themselves be close (a typo),
+    and a name contained in another needs two words in common ("CCAS" alone matches nothing).
+    """
+    from rapidfuzz import fuzz
+
+    if ka == kb:
+        return True
+    if fuzz.token_set_ratio(ka, kb, processor=None) < SEUIL_NOM_SIMILAIRE:
+        return False
+    wa, wb = set(ka.split()), set(kb.split())
+    rest_a, rest_b = " ".join(sorted(wa - wb)), " ".join(sorted(wb - wa))
+    if rest_a and rest_b:
+        return fuzz.ratio(rest_a, rest_b, processor=None) >= 80
+    return len(wa & wb) >= 2
+
+
 def duplicates(ctx: Context, t: Territory) -> list[dict[str, Any]]:
     """Pairs involving a structure of the territory: same FINESS or SIRET anywhere in the loaded
     data, or a similar name (accents folded) at an address in the same commune."""
-    from rapidfuzz import fuzz
-
     everyone = [(u, s) for u in ctx.ws.territories for s in u.structures]
     mine = {s.id for s in t.structures}
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
@@ -568,15 +582,9 @@ def duplicates(ctx: Context, t: Territory) -> list[dict[str, Any]]:
             for ub, sb, kb in group[i + 1:]:
                 if sa.id == sb.id or not ka or not kb:
                     continue
-                score = fuzz.token_set_ratio(ka, kb, processor=None)
-                common = set(ka.split()) & set(kb.split())
-                # token_set_ratio gives 100 when one name is contained in the other: ask for two
-                # shared words, or names close as wholes, so "CCAS" alone does not match everything.
-                if score >= SEUIL_NOM_SIMILAIRE and (len(common) >= 2 or
-                                                      fuzz.token_sort_ratio(ka, kb, processor=None)
-                                                      >= SEUIL_NOM_SIMILAIRE):
+                if _similar_names(ka, kb):
                     c = ctx.geo.actuelles.get(code)
-                    add((ua, sa), (ub, sb), f"noms proches ({score:.0f} %) à {c.nom if c else code}")
+                    add((ua, sa), (ub, sb), f"noms proches à {c.nom if c else code}")
     return [pairs[k] for k in sorted(pairs)]
 
 
@@ -610,7 +618,7 @@ def score(ctx: Context, t: Territory, coverage: list[dict[str, Any]], ov: list[d
     pop = ctx.population(overlapped)
     share = _share(pop, total_pop)
     part("chevauchements", "Peu de chevauchements", POIDS_CHEVAUCHEMENTS, 1 - share,
-         f"{len(ov)} chevauchement(s) ; {share:.0%} de la population vit dans une commune où deux "
+         f"{len(ov)} chevauchement(s) ; {round(share * 100)} % de la population vit dans une commune où deux "
          "services se chevauchent" if ov else "aucun chevauchement")
 
     live = [s for s in t.structures if s.statut not in (Statut.ferme, Statut.absorbe)]
@@ -629,7 +637,7 @@ def score(ctx: Context, t: Territory, coverage: list[dict[str, Any]], ov: list[d
     part("historiques", "Pas de dispositif historique affiché actif", POIDS_HISTORIQUES,
          1 - PENALITE_HISTORIQUE * len(lg),
          f"{len(lg)} structure(s) historique(s) ou absorbée(s) encore active(s) "
-         f"(−{PENALITE_HISTORIQUE:.0%} de la part chacune)" if lg else "aucune")
+         f"(−{round(PENALITE_HISTORIQUE * 100)} % de la part chacune)" if lg else "aucune")
 
     with_contact = sum(1 for s in live if _has_channel(s.contact) or any(_has_channel(sv.contact)
                                                                           for sv in s.services))

@@ -50,7 +50,7 @@ CODES: dict[str, tuple[str, str]] = {
     "O306": ("error", "orienteur inconnu"),
     "O307": ("warning", "zone de service entièrement hors du périmètre du territoire"),
     "O308": ("error", "suspension terminée avant d'avoir commencé"),
-    "O309": ("warning", "service d'un type historique (absorbé par le DAC) encore actif"),
+    "O309": ("warning", "structure absorbée (absorbee_par) encore active"),
     "O310": ("warning", "nature de structure inconnue"),
     # O4xx: sources, honesty, freshness
     "O401": ("error", "structure réelle sans source"),
@@ -72,7 +72,7 @@ class Diagnostic:
     line: int
     col: int
     code: str
-    message: str = field(compare=False)
+    message: str
     severity: str = field(default="", compare=False)
     path: str = field(default="", compare=False)
 

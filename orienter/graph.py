@@ -87,6 +87,9 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         filters.append(f"commune={place.nom} ({place.code})")
     g.graph["schema"] = SCHEMA
     g.graph["filtres"] = ", ".join(filters)
+    outside = [t.id for t in chosen if place is not None and place.code not in t.communes]
+    if territoire and outside:
+        g.graph["note"] = f"{place.nom} ({place.code}) n'est pas dans le périmètre de {territoire}"
 
     structures: dict[str, Any] = {}
     owner: dict[str, Any] = {}
@@ -358,6 +361,7 @@ def to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
 def outline(g: nx.MultiDiGraph) -> dict[str, Any]:
     """Plain nested data for the terminal view: territory > structure > service > needs."""
     out: dict[str, Any] = {"titre": g.graph.get("titre", ""), "fictif": bool(g.graph.get("fictif")),
+                           "filtres": g.graph.get("filtres", ""), "note": g.graph.get("note", ""),
                            "territoires": [], "liens": [], "noeuds": g.number_of_nodes(),
                            "aretes": g.number_of_edges()}
     for nid, data in _sorted_nodes(g):

@@ -40,13 +40,26 @@ def commune_keys(c: Commune) -> list[str]:
     return keys
 
 
-def zone_contains(zone: Zone | None, c: Commune) -> bool:
+def zone_contains(zone: Zone | None, c: Commune, geo: Geo) -> bool:
     if zone is None:
         return False
     keys = set(commune_keys(c))
-    if not keys.intersection(zone_keys(zone)):
+    if not keys.intersection(_current_keys(zone, geo)):
         return False
-    return not (zone.exclus and keys.intersection(zone_keys(Zone(**zone.exclus.model_dump()))))
+    return not (zone.exclus and keys.intersection(_current_keys(Zone(**zone.exclus.model_dump()), geo)))
+
+
+def _current_keys(zone: Zone, geo: Geo) -> list[str]:
+    """Zone keys with arrondissements and communes déléguées mapped to their current commune,
+    the only commune code a person's resolution yields."""
+    keys = zone_keys(zone)
+    out = []
+    for key in keys:
+        if key.startswith("c:") and not geo.is_current(key[2:]):
+            found = geo.get(key[2:])
+            key = f"c:{geo.current(found).code}" if found else key
+        out.append(key)
+    return out
 
 
 class Index:
@@ -62,7 +75,7 @@ class Index:
                     self.entries.append(Entry(t, s, sv))
                     if sv.zone is None:
                         continue
-                    for key in zone_keys(sv.zone):
+                    for key in _current_keys(sv.zone, geo):
                         self.by_key.setdefault(key, []).append(idx)
 
     def covering(self, commune: Commune) -> list[Entry]:
@@ -70,7 +83,8 @@ class Index:
         found: set[int] = set()
         for key in commune_keys(commune):
             found.update(self.by_key.get(key, ()))
-        return [self.entries[i] for i in sorted(found) if zone_contains(self.entries[i].service.zone, commune)]
+        return [self.entries[i] for i in sorted(found)
+                if zone_contains(self.entries[i].service.zone, commune, self.geo)]
 
     def territories_covering(self, commune: Commune) -> list[Territory]:
         return [t for t in self.territories if commune.code in t.communes]

@@ -41,13 +41,24 @@ class Workspace:
 
 
 def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = None,
-                   today: date | None = None) -> Workspace:
+                   today: date | None = None, *, cache: bool = True) -> Workspace:
+    """`cache=True` reuses the result of an earlier run on the same files (orienter/cache.py)."""
     rules = rules or rules_dir()
-    geo = load_geo()
-    vocab, vdiags = load_vocabulary(rules)
-    result: LoadResult = load_territories(paths or [data_dir()], geo, vocab, today)
-    return Workspace(geo, vocab, result.territories, sorted(set(vdiags + result.diagnostics)),
-                     result.files, rules)
+    paths = list(paths or [data_dir()])
+    today = today or date.today()
+
+    def build() -> Workspace:
+        geo = load_geo()
+        vocab, vdiags = load_vocabulary(rules)
+        result: LoadResult = load_territories(paths, geo, vocab, today)
+        return Workspace(geo, vocab, result.territories, sorted(set(vdiags + result.diagnostics)),
+                         result.files, rules)
+
+    if not cache:
+        return build()
+    from .cache import cached_workspace
+
+    return cached_workspace(paths, rules, today, build)
 
 
 def require_valid(ws: Workspace) -> Workspace:

@@ -94,6 +94,7 @@ def _gap_suspended(g: dict[str, Any]) -> str:
 
 
 def terminal(report: dict[str, Any]) -> None:
+    from rich import box
     from rich.console import Console
     from rich.panel import Panel
     from rich.rule import Rule
@@ -102,8 +103,8 @@ def terminal(report: dict[str, Any]) -> None:
 
     out = Console(highlight=False, soft_wrap=False)
 
-    def banner() -> None:
-        out.print(Panel(Text(f"FICTIF — {FICTIF_BANNER}", style="bold black on yellow"), border_style="yellow"))
+    def banner(text: str = FICTIF_BANNER) -> None:
+        out.print(Panel(Text(f"FICTIF — {text}", style="bold black on yellow"), border_style="yellow"))
 
     def table(title: str, *cols: tuple[str, str]) -> Any:
         tb = Table(title=Text(title, style="bold"), title_justify="left", show_lines=False)
@@ -113,18 +114,27 @@ def terminal(report: dict[str, Any]) -> None:
 
     out.print(Text(f"Rapport de lisibilité des territoires — {fr_date(report['date'])}", style="bold"))
     _validation_note(report, lambda s: out.print(Text(s, style="bold red")))
-    if any(t["fictif"] for t in report["territoires"]):
-        banner()
-    summary = table("Synthèse", ("Territoire", "left"), ("Score", "right"), ("Chevauch.", "right"),
-                    ("Lacunes types", "right"), ("Lacunes besoins", "right"), ("Historiques", "right"),
-                    ("Anciennes", "right"), ("Sans contact", "right"), ("Doublons", "right"))
+    top = mixed_banner(report["territoires"])
+    if top:
+        banner(top)
+    summary = table("Synthèse", ("Territoire", "left"), ("Score", "right"), ("Chev.", "right"),
+                    ("Lac.", "right"), ("Hist.", "right"), ("Anc.", "right"), ("Contact", "right"),
+                    ("Doubl.", "right"))
+    for col in summary.columns:
+        col.no_wrap = True
+        col.overflow = "ellipsis"
+    summary.box = box.SIMPLE_HEAD  # no vertical rules: eight columns fit in 80
+    summary.pad_edge = False
     for t in report["territoires"]:
         s = t["synthese"]
         name = Text(t["id"]) + (Text(" FICTIF", style="bold black on yellow") if t["fictif"] else Text(""))
         summary.add_row(name, _score_text(t["score"]["total"]), str(s["chevauchements"]),
-                        str(s["lacunes_types"]), str(s["lacunes_besoins"]), str(s["historiques"]),
+                        f"{s['lacunes_types']}/{s['lacunes_besoins']}", str(s["historiques"]),
                         str(s["anciennes"]), str(s["sans_contact"]), str(s["doublons"]))
     out.print(summary)
+    out.print(Text("Chev. : chevauchements · Lac. : lacunes (types clés/besoins) · Hist. : dispositifs "
+                   "historiques actifs · Anc. : fiches anciennes · Contact : structures sans contact · "
+                   "Doubl. : doublons possibles", style="dim"))
 
     for t in report["territoires"]:
         out.print()
@@ -231,8 +241,9 @@ def _md_table(head: list[str], rows: Iterable[list[Any]]) -> list[str]:
 def markdown(report: dict[str, Any]) -> str:
     L: list[str] = [f"# Rapport de lisibilité des territoires — {fr_date(report['date'])}", ""]
     _validation_note(report, lambda s: L.extend([f"> **{_md(s)}**", ""]))
-    if any(t["fictif"] for t in report["territoires"]):
-        L += [f"> **FICTIF** — {_md(FICTIF_BANNER)}", ""]
+    top = mixed_banner(report["territoires"])
+    if top:
+        L += [f"> **FICTIF** — {_md(top)}", ""]
     L += _md_table(["Territoire", "Score", "Chevauchements", "Lacunes (types)", "Lacunes (besoins)",
                     "Historiques", "Anciennes", "Sans contact", "Doublons"],
                    ([t["id"] + (" (FICTIF)" if t["fictif"] else ""), f"{t['score']['total']}/100",
@@ -255,7 +266,7 @@ def markdown(report: dict[str, Any]) -> str:
         L += ["### Chevauchements (millefeuille)", ""]
         if t["chevauchements"]:
             L += _md_table(["Services", "Pourquoi", "Communes", "Population"],
-                           ([_pair(f), _overlap_detail(f), f"{len(f['communes'])} : {communes_text(f['communes'], 30)}",
+                           ([_pair(f), _overlap_detail(f), f"{len(f['communes'])} : {communes_text(f['communes'], 15)}",
                              f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in t["chevauchements"]))
         else:
             L += ["Aucun chevauchement.", ""]
@@ -265,7 +276,7 @@ def markdown(report: dict[str, Any]) -> str:
             L += _md_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
                            ([f"{g['code']} — {g['libelle']}",
                              "tout le territoire" if g["tout_le_territoire"] else
-                             f"{len(g['communes'])} : {communes_text(g['communes'], 30)}",
+                             f"{len(g['communes'])} : {communes_text(g['communes'], 15)}",
                              f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
                             for g in types + partial))
         if whole:
@@ -318,12 +329,14 @@ h3 { font-size: 1.05rem; margin: 22px 0 8px; color: var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: .9rem; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #eef2f6; font-weight: 600; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
+td.nowrap { white-space: nowrap; }
 .score { font-size: 1.9rem; font-weight: 700; }
 .s-ok { color: var(--ok); } .s-warn { color: var(--warn); } .s-bad { color: var(--bad); }
 .ok { color: var(--ok); }
 .charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
-figure { margin: 0; }
+figure { margin: 0; max-width: 100%; overflow-x: auto; }
 figcaption { font-size: .85rem; color: var(--muted); margin-top: 4px; max-width: 640px; }
 svg text { font-family: inherit; }
 .small { font-size: .82rem; }
@@ -407,8 +420,8 @@ def svg_matrix(t: dict[str, Any]) -> str:
     available service provides here."""
     m = t["matrice"]
     needs, types, cells = m["besoins"], m["types"], m["cellules"]
-    cw, ch, left, top = 30, 18, 250, 70
-    width = left + cw * len(types) + 10
+    cw, ch, left, top = 24, 18, 290, 64
+    width = left + cw * len(types) + 40  # room for the last rotated column label
     height = top + ch * len(needs) + 10
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
              f'aria-label="Besoins par types de service, {_e(t["id"])}">']
@@ -418,7 +431,7 @@ def svg_matrix(t: dict[str, Any]) -> str:
                      f'<title>{_e(ty["libelle"])}</title>{_e(ty["code"])}</text>')
     for i, need in enumerate(needs):
         y = top + i * ch
-        label = need["libelle"] if len(need["libelle"]) <= 40 else need["libelle"][:39] + "…"
+        label = need["libelle"] if len(need["libelle"]) <= 44 else need["libelle"][:43] + "…"
         parts.append(f'<text x="{left - 6}" y="{y + 13}" font-size="11" text-anchor="end">'
                      f'<title>{_e(need["code"])} — {_e(need["libelle"])}</title>{_e(label)}</text>')
         for j, ty in enumerate(types):
@@ -431,8 +444,11 @@ def svg_matrix(t: dict[str, Any]) -> str:
                 stroke = 'stroke="#c62828" stroke-width="1.5" stroke-dasharray="3 2"'
             else:
                 stroke = 'stroke="#e3e8ee"'
+            # empty cells the vocabulary does not expect carry no tooltip: most of the grid, and
+            # the page stays small
+            title = f"<title>{_e(tip)}</title>" if c["services"] or c["attendu"] else ""
             parts.append(f'<rect x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" '
-                         f'fill="{_heat(c["part"], c["services"])}" {stroke}><title>{_e(tip)}</title></rect>')
+                         f'fill="{_heat(c["part"], c["services"])}" {stroke}>{title}</rect>')
             if c["services"]:
                 color = "#ffffff" if c["part"] > 0.45 else "#1d2733"
                 parts.append(f'<text x="{x + cw / 2:.1f}" y="{y + 13}" font-size="10" text-anchor="middle" '
@@ -441,20 +457,36 @@ def svg_matrix(t: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _html_table(head: list[str], rows: Iterable[list[Any]], num: Iterable[int] = ()) -> str:
-    numeric = set(num)
+def _html_table(head: list[str], rows: Iterable[list[Any]], num: Iterable[int] = (),
+                nowrap: Iterable[int] = ()) -> str:
+    numeric, keep = set(num), set(nowrap)
+
+    def cls(i: int) -> str:
+        names = (["num"] if i in numeric else []) + (["nowrap"] if i in keep else [])
+        return f' class="{" ".join(names)}"' if names else ""
+
     out = ["<table><thead><tr>"]
-    out += [f'<th{" class=num" if i in numeric else ""}>{_e(h)}</th>' for i, h in enumerate(head)]
+    out += [f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(head)]
     out.append("</tr></thead><tbody>")
     for row in rows:
-        out.append("<tr>" + "".join(f'<td{" class=num" if i in numeric else ""}>{_e(c)}</td>'
-                                    for i, c in enumerate(row)) + "</tr>")
+        out.append("<tr>" + "".join(f"<td{cls(i)}>{_e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
 
-def _banner_html() -> str:
-    return f'<div class="fictif" role="alert"><b>FICTIF</b>{_e(FICTIF_BANNER)}</div>'
+def _banner_html(text: str = FICTIF_BANNER) -> str:
+    return f'<div class="fictif" role="alert"><b>FICTIF</b>{_e(text)}</div>'
+
+
+def mixed_banner(territories: list[dict[str, Any]]) -> str | None:
+    """The banner at the top of a report: all fictional, or which ones are."""
+    fictional = [t["id"] for t in territories if t["fictif"]]
+    if not fictional:
+        return None
+    if len(fictional) == len(territories):
+        return FICTIF_BANNER
+    return (f"ce rapport contient {len(fictional)} territoire(s) FICTIF(S) de formation ({', '.join(fictional)}) : "
+            "leurs structures n'existent pas, ne les contactez pas.")
 
 
 def html_page(report: dict[str, Any]) -> str:
@@ -467,8 +499,9 @@ def html_page(report: dict[str, Any]) -> str:
                     f'<p class="meta">Généré par <code>orienter rapport</code> le {_e(fr_date(report["date"]))} · '
                     f"{len(ts)} territoire(s)</p>"]
     _validation_note(report, lambda s: H.append(f'<p class="alert">{_e(s)}</p>'))
-    if any(t["fictif"] for t in ts):
-        H.append(_banner_html())
+    top = mixed_banner(ts)
+    if top:
+        H.append(_banner_html(top))
     if ts:
         H.append("<h3>Synthèse</h3>")
         if len(ts) > 1:
@@ -479,7 +512,7 @@ def html_page(report: dict[str, Any]) -> str:
              "Anciennes", "Sans contact", "Doublons"],
             ([t["id"] + (" (FICTIF)" if t["fictif"] else ""), f"{t['score']['total']}/100", s["chevauchements"],
               s["lacunes_types"], s["lacunes_besoins"], s["historiques"], s["anciennes"], s["sans_contact"],
-              s["doublons"]] for t in ts for s in [t["synthese"]]), num=range(1, 9)))
+              s["doublons"]] for t in ts for s in [t["synthese"]]), num=range(1, 9), nowrap=[0]))
     for t in ts:
         H.append(f'<section id="{_e(t["id"])}">')
         tag = ' <span class="tag">FICTIF</span>' if t["fictif"] else ""
@@ -508,7 +541,7 @@ def html_page(report: dict[str, Any]) -> str:
         if t["chevauchements"]:
             H.append(_html_table(["Services", "Pourquoi", "Communes concernées", "Population"],
                                  ([_pair(f), _overlap_detail(f),
-                                   f"{len(f['communes'])} : {communes_text(f['communes'], 30)}",
+                                   f"{len(f['communes'])} : {communes_text(f['communes'], 15)}",
                                    f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in t["chevauchements"]),
                                  num=[3]))
         else:
@@ -519,7 +552,7 @@ def html_page(report: dict[str, Any]) -> str:
             H.append(_html_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
                                  ([f"{g['code']} — {g['libelle']}",
                                    "tout le territoire" if g["tout_le_territoire"] else
-                                   f"{len(g['communes'])} : {communes_text(g['communes'], 30)}",
+                                   f"{len(g['communes'])} : {communes_text(g['communes'], 15)}",
                                    f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
                                   for g in types + partial), num=[2]))
         if whole:
@@ -567,8 +600,11 @@ def graph_tree(data: dict[str, Any]) -> None:
     out = Console(highlight=False, soft_wrap=False)
     if data["fictif"]:
         out.print(Panel(Text(f"FICTIF — {FICTIF_BANNER}", style="bold black on yellow"), border_style="yellow"))
+    if data["note"]:
+        out.print(Text(data["note"] + ".", style="bold yellow"))
     if not data["territoires"]:
-        out.print(Text("Aucun service ne correspond à ces filtres."))
+        out.print(Text("Aucun service ne correspond à ces filtres" + (f" ({data['filtres']})" if data["filtres"] else "")
+                       + "."))
         return
     for t in data["territoires"]:
         root = Tree(Text(t["nom"], style="bold"))
