@@ -135,6 +135,11 @@ def load_yaml_text(text: str, name: str) -> tuple[Document | None, list[Diagnost
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
+        # Recent libyaml builds stop at 1,000 levels on their own: locate our own, lower limit.
+        if "nesting depth" in f"{exc.problem} {exc.context}":
+            deep = _scan_depth(text, name)
+            if deep:
+                return None, [deep]
         return None, [_syntax_diag(name, exc)]
     except yaml.reader.ReaderError as exc:
         return None, [_reader_diag(name, text, exc)]
@@ -202,7 +207,8 @@ def _scan_depth(text: str, name: str) -> Diagnostic | None:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
-                if depth > MAX_DEPTH:
+                # Same rule as the builder: a node with more than MAX_DEPTH ancestors.
+                if depth - 1 > MAX_DEPTH:
                     m = event.start_mark
                     return _diag(name, m.line + 1, m.column + 1, "O009",
                                  f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux) : "
@@ -210,6 +216,10 @@ def _scan_depth(text: str, name: str) -> Diagnostic | None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in f"{exc.problem} {exc.context}" and exc.problem_mark:
+            m = exc.problem_mark
+            return _diag(name, m.line + 1, m.column + 1, "O009",
+                         f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux) : simplifiez la structure du fichier")
         return _syntax_diag(name, exc)
     return None
 

@@ -106,7 +106,7 @@ CASES = {
     "O007-etiquette": Case(f"{S}:4:9: error O007", [(S, "nature: association", "nature: !secret association")]),
     "O008-alias-recursif": Case(f"{S}:4:9: error O008", [(S, "nature: association", "nature: &n [*n]")]),
     # 64 levels at most; the root mapping is the first, the 64th bracket (column 9 + 63) the 65th.
-    "O009-imbrication": Case(f"{S}:4:72: error O009",
+    "O009-imbrication": Case(f"{S}:4:73: error O009",
                              [(S, "nature: association", "nature: " + "[" * 100_000 + "]" * 100_000)]),
     "O010-fusion": Case(f"{S}:9:3: error O010",
                         [(S, '  telephone: "00 00 00 00 00"', '  <<: {telephone: "00 00 00 00 00"}')]),
