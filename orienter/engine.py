@@ -33,6 +33,11 @@ LEVEL_FIT = {
 }
 LEVEL_ORDER = ["acces_direct", "premier_recours", "appui", "specialise", "institutionnel"]
 MENTION_BONUS = 0.1
+INVOLVED_PENALTY = 0.25
+FALLBACK_NEEDS = ("soins-primaires", "information-orientation")
+# Two services of one type (two SSIAD on the same commune) are alternatives, not two answers:
+# the second one steps back a little so that the first three show different kinds of help.
+DUPLICATE_PENALTY = 0.06
 # The weighted parts sum to at most 1 and rules add up to about 0.5: dividing by 1.5 keeps
 # scores in 0..1 without clamping the best candidates together.
 SCALE = 1.5
@@ -111,6 +116,7 @@ class Engine:
             number_patterns={code: c.motif for code, c in vocab.criteres.items() if c.motif},
             type_codes=vocab.types,
             cancels={code: c.annule for code, c in vocab.criteres.items() if c.annule},
+            lack_is_need=[code for code, b in vocab.besoins.items() if b.manque_est_besoin],
         )
 
     # --- public -------------------------------------------------------------------------
@@ -124,6 +130,11 @@ class Engine:
         if age is not None:
             values["age"] = age
         complexity = self._complexity(situation, values, fact_words)
+        if not needs and not values.get("urgence"):
+            # Nothing recognised: the first line and the information services are always a
+            # sound first call; said in a warning so that the professional adds words.
+            for code in FALLBACK_NEEDS:
+                needs.append(Need(code, self.vocab.need_label(code), "regle", "aucun besoin reconnu dans le texte"))
         facts = Facts({n.code for n in needs}, values, age, complexity["complexe"])
         fired, traces = self._apply_rules(facts, needs)
 
@@ -148,14 +159,17 @@ class Engine:
                 level = _higher(level, rule.alors.niveau)
         for type_code, words in reading.refused_types.items():
             exclusions.setdefault(type_code, []).append(f"la personne refuse (« {words} »)")
+        for type_code, words in reading.involved_types.items():
+            proposals[type_code] = proposals.get(type_code, 0.0) - INVOLVED_PENALTY
+            conditions.setdefault(type_code, []).append(f"déjà impliqué (« {words} »)")
         for type_code in reading.mentioned_types:
             # A service named in the note is usually what is being asked about: a small nudge,
             # never enough to outrank the rules that exclude it.
             if type_code not in reading.refused_types:
                 proposals[type_code] = proposals.get(type_code, 0.0) + MENTION_BONUS
-        if not needs and not proposals:
-            warnings.append("Aucun besoin reconnu dans la situation : décrivez-la en quelques mots "
-                            "(ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
+        if all(n.origine == "regle" for n in needs):
+            warnings.append("Aucun besoin reconnu dans la situation : suggestions de premier recours par défaut. "
+                            "Décrivez-la en quelques mots (ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
 
         weights = {n.code: max(ORIGIN_WEIGHT[n.origine], 0.0) for n in needs}
         scored, excluded = [], []
@@ -166,6 +180,7 @@ class Engine:
             kind, payload = result
             (scored if kind == "ok" else excluded).append(payload)
         excluded += self._out_of_zone(commune, territories, weights, proposals, {id(e) for e in entries})
+        _diversify(scored)
         scored.sort(key=lambda s: (-s["score"], LEVEL_ORDER.index(s["niveau"]) if s["niveau"] in LEVEL_ORDER else 9,
                                    s["type"], s["structure"]["id"], s["service"]["id"]))
         ranked = []
@@ -199,6 +214,7 @@ class Engine:
                          "negations": [{"code": h.code, "mots": h.words} for h in reading.negated],
                          "refus": reading.refused_types,
                          "types_cites": reading.mentioned_types,
+                         "types_deja_impliques": reading.involved_types,
                          "corrections": [{"ecrit": a, "lu": b} for a, b in reading.corrections]},
             "regles": [vars(t) for t in traces],
             "filtres": {"services_examines": len(entries), "retenus": len(scored), "ecartes": len(excluded)},
@@ -466,6 +482,16 @@ class Engine:
         if suggestions and suggestions[0]["niveau"] in ("specialise", "institutionnel"):
             return "specialise"
         return "premier_recours"
+
+
+def _diversify(scored: list[dict[str, Any]]) -> None:
+    scored.sort(key=lambda s: (-s["score"], s["structure"]["id"], s["service"]["id"]))
+    seen: set[str] = set()
+    for s in scored:
+        if s["type"] in seen:
+            s["score"] = round(max(0.0, s["score"] - DUPLICATE_PENALTY), 3)
+            s["detail_score"]["doublon_type"] = -DUPLICATE_PENALTY
+        seen.add(s["type"])
 
 
 def _higher(a: str | None, b: str) -> str:

@@ -34,6 +34,15 @@ _REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
 _STOPWORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est",
               "a", "au", "aux", "en", "et", "sur", "pour", "par", "avec", "tres", "bien", "y", "il", "elle"}
 _SCOPE = 4
+# "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
+# "infirmière du CMP", "suivi CMP", "l'IDEC de l'EHPAD": that service is already involved (often
+# the caller); it is not the new call to make.
+_INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psychiatre", "psychologue", "assistante",
+             "assistant", "educateur", "educatrice", "equipe", "cadre", "secretaire", "coordinatrice",
+             "coordinateur", "suivi", "suivie", "suit", "accompagne", "accompagnee", "ergotherapeute", "appel",
+             "connu", "connue", "pris", "prise", "charge"}
+_SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
+              "effectif", "effective", "actif", "active", "regle", "reglee", "obtenu", "obtenue", "acquis", "acquise"}
 _MIN_FUZZY_LEN = 5
 
 
@@ -63,6 +72,7 @@ class Reading:
     negated: list[Hit] = field(default_factory=list)
     refused_types: dict[str, str] = field(default_factory=dict)
     mentioned_types: dict[str, str] = field(default_factory=dict)
+    involved_types: dict[str, str] = field(default_factory=dict)
     corrections: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -78,7 +88,7 @@ class Lexicon:
 
     def __init__(self, needs: dict[str, Iterable[str]], facts: dict[str, Iterable[str]],
                  abbreviations: dict[str, str], number_patterns: dict[str, str], type_codes: Iterable[str],
-                 cancels: dict[str, list[str]] | None = None):
+                 cancels: dict[str, list[str]] | None = None, lack_is_need: Iterable[str] = ()):
         self.phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for kind, table in (("besoin", needs), ("critere", facts)):
             for code, synonyms in table.items():
@@ -93,6 +103,7 @@ class Lexicon:
         self.patterns = {code: re.compile(p) for code, p in number_patterns.items()}
         self.type_codes = {fold(t): t for t in type_codes}
         self.cancels = cancels or {}
+        self.lack_is_need = set(lack_is_need)
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -118,6 +129,11 @@ class Lexicon:
                 key = tuple(t.text for t in tokens[i:i + length])
                 for kind, code in self.phrases.get(key, ()):
                     negated = any(0 < i - c <= _SCOPE for c in cues)
+                    if negated and kind == "besoin" and code in self.lack_is_need:
+                        negated = False
+                    if kind == "besoin" and not negated and any(
+                            t.plain in _SATISFIED for t in tokens[i + length:i + length + 2]):
+                        negated = True
                     prev = found.get((kind, code))
                     # Prefer a positive reading, then the longest phrase.
                     if prev is None or (prev[2] and not negated) or (prev[2] == negated and length > prev[1] - prev[0]):
@@ -126,7 +142,13 @@ class Lexicon:
                      for c in self.cancels.get(code, ())}
         for i, t in enumerate(tokens):
             code = self.type_codes.get(t.plain)
-            if code and not any(0 < i - c <= _SCOPE for c in cues):
+            if not code or code in cancelled or any(0 < i - c <= _SCOPE for c in cues):
+                continue
+            before = tokens[max(0, i - 3):i]
+            if any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
+                first = before[0].source if before else t.source
+                reading.involved_types.setdefault(code, " ".join(originals[first:t.source + 1]))
+            else:
                 reading.mentioned_types.setdefault(code, originals[t.source])
         for (kind, code), (start, end, negated) in found.items():
             if code in cancelled:

@@ -245,6 +245,9 @@ class Besoin(Strict):
     libelle: Texte
     axe: Literal["medical", "social", "organisationnel"]
     synonymes: list[Texte] = []
+    # "pas de dossier MDPH", "pas d'aide à domicile": for a need that is a missing resource,
+    # saying it is missing is the need itself.
+    manque_est_besoin: bool = False
 
 
 class FichierBesoins(Strict):
