@@ -217,7 +217,13 @@ def _scan_depth(text: str, name: str) -> Diagnostic | None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in f"{exc.problem} {exc.context}" and exc.problem_mark:
+            # libyaml's scanner looks ahead and stops at its own limit before yielding the
+            # events we count: count again on the text before that point to locate ours.
             m = exc.problem_mark
+            if 0 < m.index < len(text):
+                located = _scan_depth(text[:m.index], name)
+                if located is not None and located.code == "O009":
+                    return located
             return _diag(name, m.line + 1, m.column + 1, "O009",
                          f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux) : simplifiez la structure du fichier")
         return _syntax_diag(name, exc)
