@@ -23,6 +23,21 @@ def main(src: Path, dst: Path) -> None:
             row["type"] = TYPES[row["type"]]
             row["population"] = row["population"] or "0"
             out.write("\t".join([*(row[c] for c in COLUMNS), fold_name(row["nom"])]) + "\n")
+    # Codes that are not current communes (arrondissements, communes déléguées or associées
+    # with a code of their own) -> their current commune: a small table that lets zone codes
+    # be normalised without reading the whole reference.
+    current, parents = set(), {}
+    with open(src / "communes.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["type"] == "commune-actuelle":
+                current.add(row["code"])
+            elif row["commune_parente"]:
+                parents.setdefault(row["code"], row["commune_parente"])
+    with open(dst / "parents.tsv", "w", encoding="utf-8") as out:
+        out.write("code\tparent\n")
+        for code, parent in sorted(parents.items()):
+            if code not in current:
+                out.write(f"{code}\t{parent}\n")
     for name in ("departements", "regions", "epci"):
         with open(src / f"{name}.csv", newline="", encoding="utf-8") as f, \
              open(dst / f"{name}.tsv", "w", encoding="utf-8") as out:

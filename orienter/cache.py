@@ -61,6 +61,8 @@ FORMAT = 1
 MAGIC = b"ORIENTER-CACHE\n"
 _HEADER = struct.Struct(f"!{len(MAGIC)}sH32sQ32s")  # magic, format, key, payload length, digest
 MAX_SLOTS = 8
+TERRITORY_FILE = "territoire.yaml"  # as validation.TERRITORY_FILE (checked by tests/test_cache.py)
+MAX_FILE_BYTES = 5 * 1024 * 1024  # as loading.MAX_FILE_BYTES (checked by tests/test_cache.py)
 FREEZE_BYTES = 8 << 20  # above this payload, freeze what was loaded (national scale)
 _OFF = {"off", "0", "non", "no", "false", "none", "disable", "disabled"}
 _CHUNK = 1 << 20
@@ -105,22 +107,41 @@ def cached_workspace(paths: Sequence[Path], rules: Path, today: date,
 
 
 def content_key(paths: Sequence[Path], rules: Path, today: date) -> bytes:
-    from .loading import MAX_FILE_BYTES
-    from .validation import TERRITORY_FILE, find_territory_folders
-
     h = hashlib.blake2b(digest_size=32)
     head = [f"format={FORMAT}", *_program_signature(), f"today={today.isoformat()}", f"cwd={os.getcwd()}",
             *(f"path={os.fspath(p)}" for p in paths)]
-    folders, diags = find_territory_folders(paths)
-    head += [f"search={d.file}:{d.code}" for d in diags]
-    h.update("\0".join(head).encode("utf-8", "surrogateescape") + b"\0\0")
-    _hash_files(h, os.fspath(rules), _yaml_files(os.fspath(rules)), MAX_FILE_BYTES)
+    folders, notes = territory_folders(paths)
+    h.update("\0".join(head + notes).encode("utf-8", "surrogateescape") + b"\0\0")
+    _hash_files(h, os.fspath(rules), _yaml_files(os.fspath(rules)))
     for folder in folders:
         base = os.fspath(folder)
         files = [TERRITORY_FILE, *(os.path.join("structures", f) for f in
                                    _yaml_files(os.path.join(base, "structures")))]
-        _hash_files(h, base, files, MAX_FILE_BYTES)
+        _hash_files(h, base, files)
     return h.digest()
+
+
+def territory_folders(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The folders `validation.find_territory_folders` finds, and what it would report about the
+    paths (missing, no territory). Written again here so that a cache hit imports neither the
+    YAML loader nor the validator; tests/test_cache.py checks that both agree."""
+    found: set[Path] = set()
+    notes: list[str] = []
+    for path in paths:
+        if not path.exists():
+            notes.append(f"missing={os.fspath(path)}")
+            continue
+        start = path if path.is_dir() else path.parent
+        owner = next((p for p in (start, *start.parents) if (p / TERRITORY_FILE).is_file()), None)
+        if owner is not None:
+            found.add(owner.resolve())
+            continue
+        subs = {Path(root).resolve() for root, dirs, files in os.walk(start) if TERRITORY_FILE in dirs
+                or TERRITORY_FILE in files}
+        if not subs:
+            notes.append(f"empty={os.fspath(path)}")
+        found.update(subs)
+    return sorted(found), notes
 
 
 def _yaml_files(base: str) -> list[str]:
@@ -137,13 +158,16 @@ def _yaml_files(base: str) -> list[str]:
     return out
 
 
-def _hash_files(h: Any, base: str, files: list[str], limit: int) -> None:
+def _hash_files(h: Any, base: str, files: list[str]) -> None:
     h.update(f"dir\0{base}\0{len(files)}\0".encode("utf-8", "surrogateescape"))
     for rel in files:
         with open(os.path.join(base, rel), "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > limit:  # refused on its size alone (O004): never read it
-                h.update(f"{rel}\0big\0{size}\0".encode("utf-8", "surrogateescape"))
+            st = os.fstat(f.fileno())
+            if st.st_size > MAX_FILE_BYTES:
+                # Refused on its size alone (O004): never read. The full stat signature (ctime
+                # changes on every write) still sees any edit should the two limits drift apart.
+                sig = f"{rel}\0big\0{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}\0"
+                h.update(sig.encode("utf-8", "surrogateescape"))
                 continue
             data = f.read()
         h.update(f"{rel}\0{len(data)}\0".encode("utf-8", "surrogateescape"))

@@ -60,16 +60,62 @@ def fold_name(text: str) -> str:
 
 
 class Geo:
-    """Rows are kept as split lines and indexes built on first use: `suggest` resolves one
-    commune and must not pay for building 37,000 objects and five indexes."""
+    """The file is kept as one string; a lookup by code or by exact name searches it directly,
+    and the full indexes are built only when a command needs them (validation, fuzzy names):
+    `suggest` resolves one commune and must not pay for splitting 37,000 lines."""
 
     def __init__(self, folder: Path = GEODATA):
         self.folder = folder
         with open(folder / "communes.tsv", encoding="utf-8") as f:
-            lines = f.read().split("\n")
-        self._rows = [ln.split("\t") for ln in lines[1:] if ln]
-        self._actuelles = {r[0]: r for r in self._rows if r[2] == "C"}
+            next(f)
+            # A leading newline makes "\n<code>\t" match the first row too.
+            self._text = "\n" + f.read()
         self._objects: dict[tuple[str, str], Commune] = {}
+
+    @cached_property
+    def _rows(self) -> list[list[str]]:
+        return [ln.split("\t") for ln in self._text.split("\n") if ln]
+
+    @cached_property
+    def _actuelles(self) -> dict[str, list[str]]:
+        return {r[0]: r for r in self._rows if r[2] == "C"}
+
+    def _search(self, needle: str) -> list[list[str]]:
+        """Rows whose line contains `needle` (which carries its own tab or newline anchors)."""
+        rows, i = [], 0
+        while True:
+            i = self._text.find(needle, i)
+            if i < 0:
+                return rows
+            start = self._text.rfind("\n", 0, i + 1) + 1 if needle[0] != "\n" else i + 1
+            end = self._text.find("\n", i + 1)
+            end = len(self._text) if end < 0 else end
+            rows.append(self._text[start:end].split("\t"))
+            i = end
+
+    @cached_property
+    def _parents(self) -> dict[str, str]:
+        with open(self.folder / "parents.tsv", encoding="utf-8") as f:
+            next(f)
+            return dict(ln.rstrip("\n").split("\t") for ln in f if ln.strip())
+
+    def current_code(self, code: str) -> str:
+        """The current commune of a commune code (itself for a current commune), without a search."""
+        return self._parents.get(code, code)
+
+    def _postal(self, code: str) -> list[list[str]]:
+        if "by_postal" in self.__dict__:
+            return self.by_postal.get(code, [])
+        # Postal codes are column 9, "|"-separated; a 5-digit code can also stand in other
+        # columns (INSEE code, population), hence the check on the parsed row.
+        rows = [r for n in (f"\t{code}\t", f"\t{code}|", f"|{code}|", f"|{code}\t") for r in self._search(n)]
+        return [r for r in rows if code in r[8].split("|")]
+
+    def _row(self, code: str) -> list[str] | None:
+        if "_rows" in self.__dict__:
+            return self._actuelles.get(code) or self.other_by_code.get(code)
+        rows = self._search(f"\n{code}\t")
+        return next((r for r in rows if r[2] == "C"), rows[0] if rows else None)
 
     def _make(self, row: list[str]) -> Commune:
         key = (row[0], row[2])
@@ -156,15 +202,16 @@ class Geo:
         """The current commune a délégué / arrondissement belongs to."""
         if c.type == "C":
             return c
-        parent = self._actuelles.get(c.parent)
-        return self._make(parent) if parent else c
+        parent = self._row(c.parent)
+        return self._make(parent) if parent and parent[2] == "C" else c
 
     def get(self, code: str) -> Commune | None:
-        row = self._actuelles.get(code) or self.other_by_code.get(code)
+        row = self._row(code)
         return self._make(row) if row else None
 
     def is_current(self, code: str) -> bool:
-        return code in self._actuelles
+        row = self._row(code)
+        return row is not None and row[2] == "C"
 
     def all_current(self) -> list[str]:
         return list(self._actuelles)
@@ -206,12 +253,12 @@ class Geo:
         if c is not None:
             cur = self.current(c)
             note = "" if c is cur else f"{c.nom} fait partie de {cur.nom}"
-            homonym = [self.current(self._make(x)) for x in self.by_postal.get(code, [])]
+            homonym = [self.current(self._make(x)) for x in self._postal(code)]
             if any(h.code != cur.code for h in homonym):
                 note = (f"{code} est le code INSEE de {cur.nom} ; c'est aussi le code postal de "
                         f"{homonym[0].nom} : écrivez le nom de la commune en cas de doute")
             return Resolution(query, cur, (), note)
-        by_cp = _unique(self.current(self._make(x)) for x in self.by_postal.get(code, []))
+        by_cp = _unique(self.current(self._make(x)) for x in self._postal(code))
         if len(by_cp) == 1:
             return Resolution(query, by_cp[0], (), f"code postal {code}")
         if by_cp:
@@ -222,7 +269,8 @@ class Geo:
         key = fold_name(q)
         if not key:
             return Resolution(query, None, (), "nom de commune vide")
-        exact = _unique(self.current(self._make(r)) for r in self.by_name.get(key, []))
+        rows = self.by_name.get(key, []) if "by_name" in self.__dict__ else self._search(f"\t{key}\n")
+        exact = _unique(self.current(self._make(r)) for r in rows)
         if len(exact) == 1 and (not dep_hint or exact[0].departement == dep_hint):
             return Resolution(query, exact[0])
         prefixed = _unique(self.current(self._make(r)) for name, rows in self.by_name.items()

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from .geo import Commune, Geo
 from .model import Service, Structure, Zone
-from .validation import Territory
+from .territory import Territory
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,7 @@ def zone_contains(zone: Zone | None, c: Commune, geo: Geo) -> bool:
 def _current_keys(zone: Zone, geo: Geo) -> list[str]:
     """Zone keys with arrondissements and communes déléguées mapped to their current commune,
     the only commune code a person's resolution yields."""
-    keys = zone_keys(zone)
-    out = []
-    for key in keys:
-        if key.startswith("c:") and not geo.is_current(key[2:]):
-            found = geo.get(key[2:])
-            key = f"c:{geo.current(found).code}" if found else key
-        out.append(key)
-    return out
+    return [f"c:{geo.current_code(k[2:])}" if k.startswith("c:") else k for k in zone_keys(zone)]
 
 
 class Index:

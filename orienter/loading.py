@@ -22,12 +22,11 @@ import yaml
 
 from .diagnostics import Diagnostic
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 64
+from .limits import MAX_DEPTH, MAX_EXPANDED_NODES, MAX_FILE_BYTES  # noqa: E402
+
 # libyaml's composer recurses in C: only a text whose crude bound exceeds this is scanned
 # event by event (iteratively) before composing. Tens of thousands of levels crash it.
 SAFE_COMPOSE_BOUND = 3000
-MAX_EXPANDED_NODES = 200_000
 
 _STR = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {

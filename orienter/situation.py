@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import ExitCode, OrienterError
-from .loading import load_yaml, load_yaml_text
 from .model import Situation
-from .paths import display_path
-from .schema import validate_model
 
 
 def situation_from_file(path: Path) -> Situation:
     """JSON is YAML: one safe loader reads both, with located errors."""
+    from .loading import load_yaml
+    from .paths import display_path
+    from .schema import validate_model
+
     doc, problems = load_yaml(path, display_path(path))
     if doc is None or problems:
         raise OrienterError(problems or f"{path} : fichier vide", ExitCode.INPUT)
@@ -24,16 +25,6 @@ def situation_from_file(path: Path) -> Situation:
         raise OrienterError(f"{doc.file}:1:1: error O100 une situation est un bloc de clés "
                             "(commune, age, texte, besoins, criteres)", ExitCode.INPUT)
     model, problems = validate_model(Situation, doc.data, doc)
-    if model is None:
-        raise OrienterError(problems, ExitCode.INPUT)
-    return model
-
-
-def situation_from_data(data: Any, name: str) -> Situation:
-    """A situation embedded in a case file, already read."""
-    doc, _ = load_yaml_text("{}", name)
-    assert doc is not None
-    model, problems = validate_model(Situation, data, doc)
     if model is None:
         raise OrienterError(problems, ExitCode.INPUT)
     return model

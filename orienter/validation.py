@@ -18,27 +18,13 @@ from .diagnostics import Diagnostic
 from .geo import Geo
 from .loading import Document, Loc, load_yaml
 from .model import Contact, Service, Structure, Territoire, Verification, Zone
+from .territory import TERRITORY_FILE, Territory, find_territory_folders, iter_services  # noqa: F401
 from .paths import display_path
 from .schema import dotted, validate_model
 from .vocabulary import Vocabulary
 
-TERRITORY_FILE = "territoire.yaml"
 _FINESS = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")
 _SIRET = re.compile(r"^\d{14}$")
-
-
-@dataclass
-class Territory:
-    model: Territoire
-    folder: Path
-    file: str
-    structures: list[Structure] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)  # structure id -> file
-    communes: set[str] = field(default_factory=set)
-
-    @property
-    def id(self) -> str:
-        return self.model.id
 
 
 @dataclass
@@ -56,30 +42,6 @@ class LoadResult:
     territories: list[Territory]
     diagnostics: list[Diagnostic]
     files: int = 0
-
-
-def find_territory_folders(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Territory folders named by the paths: a root of territories, a territory, or a file in one."""
-    found: dict[Path, None] = {}
-    diags: list[Diagnostic] = []
-    for path in paths:
-        if not path.exists():
-            diags.append(Diagnostic(display_path(path), 1, 1, "O001",
-                                    "chemin introuvable : vérifiez l'orthographe ou le dossier courant"))
-            continue
-        start = path if path.is_dir() else path.parent
-        owner = next((p for p in (start, *start.parents) if (p / TERRITORY_FILE).is_file()), None)
-        if owner is not None:
-            found[owner.resolve()] = None
-            continue
-        subs = sorted({p.parent.resolve() for p in start.rglob(TERRITORY_FILE)})
-        if not subs:
-            diags.append(Diagnostic(display_path(path), 1, 1, "O013",
-                                    f"aucun {TERRITORY_FILE} dans ce dossier : un territoire est un dossier "
-                                    f"qui contient {TERRITORY_FILE} et structures/*.yaml"))
-        for sub in subs:
-            found[sub] = None
-    return sorted(found), diags
 
 
 def load_territories(paths: Iterable[Path], geo: Geo, vocab: Vocabulary,
@@ -382,10 +344,3 @@ def luhn_ok(digits: str) -> bool:
                 n -= 9
         total += n
     return total % 10 == 0
-
-
-def iter_services(territories: Iterable[Territory]) -> Iterator[tuple[Territory, Structure, Service]]:
-    for t in territories:
-        for s in t.structures:
-            for sv in s.services:
-                yield t, s, sv

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .diagnostics import Diagnostic
-from .loading import Document, load_yaml
 from .model import (
     Besoin,
     Critere,
@@ -23,8 +24,9 @@ from .model import (
     Regle,
     TypeService,
 )
-from .paths import display_path
-from .schema import validate_model
+
+if TYPE_CHECKING:
+    from .loading import Document
 
 
 @dataclass
@@ -50,6 +52,10 @@ class Vocabulary:
 
 
 def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
+    from .loading import load_yaml
+    from .paths import display_path
+    from .schema import validate_model
+
     vocab = Vocabulary()
     diags: list[Diagnostic] = []
     docs: dict[str, Document] = {}

@@ -10,8 +10,8 @@ from typing import Sequence
 from .diagnostics import Diagnostic, ExitCode, OrienterError
 from .geo import Geo, load_geo
 from .paths import data_dir, rules_dir
-from .validation import LoadResult, Territory, load_territories
-from .vocabulary import Vocabulary, load_vocabulary
+from .territory import Territory
+from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -48,9 +48,13 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
     today = today or date.today()
 
     def build() -> Workspace:
+        # Only a cache miss reads YAML: the loaders are imported here, not at start-up.
+        from .validation import load_territories
+        from .vocabulary import load_vocabulary
+
         geo = load_geo()
         vocab, vdiags = load_vocabulary(rules)
-        result: LoadResult = load_territories(paths, geo, vocab, today)
+        result = load_territories(paths, geo, vocab, today)
         return Workspace(geo, vocab, result.territories, sorted(set(vdiags + result.diagnostics)),
                          result.files, rules)
 
