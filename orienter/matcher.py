@@ -34,6 +34,9 @@ _REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
 _STOPWORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est",
               "a", "au", "aux", "en", "et", "sur", "pour", "par", "avec", "tres", "bien", "y", "il", "elle"}
 _SCOPE = 4
+_ABILITY = {"peut", "pouvait", "pourra", "arrive", "arrivait", "sait", "parvient", "reussit", "supporte"}
+# "depuis 10 ans", "il y a 3 ans": a duration, not an age.
+_DURATION = {"depuis", "pendant", "ya", "dans", "apres", "avant", "duree", "environ", "plus", "moins", "fois"}
 # "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 # "infirmière du CMP", "suivi CMP", "l'IDEC de l'EHPAD": that service is already involved (often
 # the caller); it is not the new call to make.
@@ -120,7 +123,7 @@ class Lexicon:
         if not tokens:
             return
         self._numbers(tokens, originals, reading)
-        cues = self._negation_cues(tokens)
+        cues, unable = self._negation_cues(tokens)
         self._refusals(tokens, originals, reading)
         found: dict[tuple[str, str], tuple[int, int, bool]] = {}
         n = len(tokens)
@@ -129,6 +132,9 @@ class Lexicon:
                 key = tuple(t.text for t in tokens[i:i + length])
                 for kind, code in self.phrases.get(key, ()):
                     negated = any(0 < i - c <= _SCOPE for c in cues)
+                    # "ne peut plus faire sa toilette seul" denies the autonomy phrase only.
+                    if code in self.cancels and any(0 < i - c <= _SCOPE for c in unable):
+                        negated = True
                     if negated and kind == "besoin" and code in self.lack_is_need:
                         negated = False
                     if kind == "besoin" and not negated and any(
@@ -190,16 +196,22 @@ class Lexicon:
                 out.append(_Token(text, part, idx))
         return out
 
-    def _negation_cues(self, tokens: list[_Token]) -> list[int]:
-        cues = []
+    def _negation_cues(self, tokens: list[_Token]) -> tuple[list[int], list[int]]:
+        """Positions of denials ("pas de chute") and of inabilities ("ne peut plus se laver"):
+        an inability states a need, it does not deny it."""
+        cues: list[int] = []
+        unable: list[int] = []
         for i, t in enumerate(tokens):
-            if t.plain in _NEGATIONS:
+            before = {x.plain for x in tokens[max(0, i - 2):i]}
+            if t.plain in {"pas", "plus"} and before & _ABILITY:
+                unable.append(i)
+            elif t.plain in _NEGATIONS:
                 # "ne ... que" restricts, it does not deny.
                 if not (i + 1 < len(tokens) and tokens[i + 1].plain == "que"):
                     cues.append(i)
-            elif t.plain == "plus" and i > 0 and tokens[i - 1].plain in {"n", "ne", "a"}:
+            elif t.plain == "plus" and before & {"n", "ne"}:
                 cues.append(i)
-        return cues
+        return cues, unable
 
     def _refusals(self, tokens: list[_Token], originals: list[str], reading: Reading) -> None:
         for i, t in enumerate(tokens):
@@ -218,10 +230,13 @@ class Lexicon:
         for code, pattern in self.patterns.items():
             if code in reading.numbers:
                 continue
-            m = pattern.search(plain)
-            if m:
+            for m in pattern.finditer(plain):
+                previous = plain[:m.start()].split()[-1:]
+                if code == "age" and previous and previous[0] in _DURATION:
+                    continue
                 try:
                     value = float(m.group(1))
                 except (IndexError, ValueError):
                     continue
                 reading.numbers[code] = (int(value) if value.is_integer() else value, m.group(0).strip())
+                break

@@ -77,6 +77,17 @@ def test_matcher_cancelling_phrase(lexicon):
     assert "aide-domicile" in reading.needs
 
 
+def test_matcher_inability_is_a_need_not_a_denial(lexicon):
+    reading = lexicon.read("Il ne peut plus faire sa toilette seul depuis sa fracture")
+    assert "soins_hygiene" in reading.facts
+    assert "autonome_hygiene" not in reading.facts
+
+
+def test_matcher_duration_is_not_an_age(lexicon):
+    reading = lexicon.read("Veuve 67a, sous benzodiazépines depuis 10 ans")
+    assert reading.numbers["age"][0] == 67
+
+
 # --- suggest, the example -----------------------------------------------------------
 
 
@@ -234,8 +245,9 @@ def test_explain_shows_every_step():
     assert any(not r["declenchee"] for r in data["trace"]["regles"])
 
 
-def test_shipped_cases_pass():
-    result = run("test")
+@pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure"])
+def test_shipped_cases_pass(folder):
+    result = run("test", *([str(ROOT / folder)] if folder else []))
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.stdout
 
