@@ -10,7 +10,7 @@ from .diagnostics import ExitCode, OrienterError
 from .geo import Commune, fold
 from .index import Index
 from .model import Service, Structure
-from .validation import Territory
+from .territory import Territory
 from .workspace import Workspace
 
 NON_RENSEIGNE = "non renseigné"
@@ -70,7 +70,9 @@ def structures_list(ws: Workspace, index: Index, territoire: str | None = None, 
         for t in territories:  # structures without services are part of the directory too
             for s in t.structures:
                 rows.setdefault(s.id, _structure_row(t, s))
-    ordered = sorted(rows.values(), key=lambda r: (r["fictif"], _level_rank(r), r["territoire"], r["nom"]))
+    # Active coordination first; absorbed or closed structures stay listed (history) but last.
+    ordered = sorted(rows.values(), key=lambda r: (r["fictif"], r["statut"] != "actif", _level_rank(r),
+                                                   r["territoire"], r["nom"]))
     return {
         "commune": {"code": place.code, "nom": place.nom} if place else None,
         "fictif": any(r["fictif"] for r in ordered),
