@@ -31,6 +31,8 @@ LEVEL_FIT = {
     False: {"acces_direct": 1.0, "premier_recours": 1.0, "specialise": 0.9, "appui": 0.5, "institutionnel": 0.4},
     True: {"appui": 1.0, "acces_direct": 0.8, "premier_recours": 0.8, "specialise": 0.8, "institutionnel": 0.5},
 }
+LEVEL_LABELS = {"acces_direct": "accès direct", "premier_recours": "premier recours", "appui": "appui",
+                "specialise": "spécialisé", "institutionnel": "institutionnel"}
 LEVEL_ORDER = ["acces_direct", "premier_recours", "appui", "specialise", "institutionnel"]
 MENTION_BONUS = 0.1
 INVOLVED_PENALTY = 0.25
@@ -145,9 +147,12 @@ class Engine:
         warnings: list[str] = []
         urgent = False
         level = None
+        proposers: dict[str, list[str]] = {}
         for rule in fired:
             for p in rule.alors.proposer:
                 proposals[p.type] = proposals.get(p.type, 0.0) + p.poids
+                if p.poids > 0:
+                    proposers.setdefault(p.type, []).append(rule.id)
             for x in rule.alors.exclure:
                 exclusions.setdefault(x.type, []).append(x.raison)
             for c in rule.alors.conditions:
@@ -174,7 +179,8 @@ class Engine:
         weights = {n.code: max(ORIGIN_WEIGHT[n.origine], 0.0) for n in needs}
         scored, excluded = [], []
         for e in entries:
-            result = self._assess(e, commune, facts, weights, proposals, exclusions, complexity["complexe"])
+            result = self._assess(e, commune, facts, weights, proposals, exclusions, complexity["complexe"],
+                                  proposers.get(e.service.type, []))
             if result is None:
                 continue
             kind, payload = result
@@ -334,7 +340,7 @@ class Engine:
 
     def _assess(self, e: Entry, commune: Commune, facts: Facts, weights: dict[str, float],
                 proposals: dict[str, float], exclusions: dict[str, list[str]],
-                complexe: bool) -> tuple[str, dict[str, Any]] | None:
+                complexe: bool, proposed_by: list[str]) -> tuple[str, dict[str, Any]] | None:
         sv = e.service
         answered = [n for n in sv.besoins if n in weights]
         bonus = proposals.get(sv.type, 0.0)
@@ -358,9 +364,9 @@ class Engine:
         raw = sum(WEIGHTS[k] * detail[k] for k in WEIGHTS) + bonus
         score = round(min(1.0, max(0.0, raw / SCALE)), 3)
         reasons = [f"répond à : {', '.join(self.vocab.need_label(n) for n in answered)}"] if answered else []
-        if bonus > 0:
-            reasons.append("proposé par les règles d'orientation (voir orienter explain)")
-        reasons.append(f"niveau de recours : {level.replace('_', ' ')}")
+        if proposed_by:
+            reasons.append("règle" + ("s" if len(proposed_by) > 1 else "") + " : " + ", ".join(proposed_by))
+        reasons.append(f"niveau de recours : {LEVEL_LABELS.get(level, level)}")
         reasons.append(f"intervient à {commune.nom}")
         conds = []
         tdef = self.vocab.types.get(sv.type)

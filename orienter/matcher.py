@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from .geo import fold
 
@@ -118,13 +118,19 @@ class Lexicon:
     # --- one clause ---------------------------------------------------------------------
 
     def _read_clause(self, clause: str, reading: Reading) -> None:
-        originals = _TOKEN.findall(clause)
+        spans = [m.span() for m in _TOKEN.finditer(clause)]
+        originals = [clause[a:b] for a, b in spans]
+
+        def typed(first: int, last: int) -> str:
+            """The words as typed, apostrophes and hyphens included ("sortie d'hospit")."""
+            return clause[spans[first][0]:spans[last][1]]
+
         tokens = self._tokens(originals, reading)
         if not tokens:
             return
         self._numbers(tokens, originals, reading)
         cues, unable = self._negation_cues(tokens)
-        self._refusals(tokens, originals, reading)
+        self._refusals(tokens, typed, reading)
         found: dict[tuple[str, str], tuple[int, int, bool]] = {}
         n = len(tokens)
         for i in range(n):
@@ -153,14 +159,14 @@ class Lexicon:
             before = tokens[max(0, i - 3):i]
             if any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
                 first = before[0].source if before else t.source
-                reading.involved_types.setdefault(code, " ".join(originals[first:t.source + 1]))
+                reading.involved_types.setdefault(code, typed(first, t.source))
             else:
                 reading.mentioned_types.setdefault(code, originals[t.source])
         for (kind, code), (start, end, negated) in found.items():
             if code in cancelled:
                 continue
             first, last = tokens[start].source, tokens[end - 1].source
-            words = " ".join(originals[first:last + 1])
+            words = typed(first, last)
             corrected = any(t.text != stem(fold(originals[t.source])) for t in tokens[start:end]
                             if fold(originals[t.source]) not in self.abbreviations)
             hit = Hit(kind, code, words, negated, corrected)
@@ -213,7 +219,7 @@ class Lexicon:
                 cues.append(i)
         return cues, unable
 
-    def _refusals(self, tokens: list[_Token], originals: list[str], reading: Reading) -> None:
+    def _refusals(self, tokens: list[_Token], typed: Any, reading: Reading) -> None:
         for i, t in enumerate(tokens):
             refusal = t.plain in _REFUSALS or t.text in _REFUSALS or (
                 t.plain in _REFUSAL_VERBS and any(x.plain == "pas" for x in tokens[max(0, i - 2):i + 3]))
@@ -223,7 +229,7 @@ class Lexicon:
                 code = self.type_codes.get(later.plain)
                 if code:
                     first, last = tokens[i].source, later.source
-                    reading.refused_types.setdefault(code, " ".join(originals[max(0, first - 1):last + 1]))
+                    reading.refused_types.setdefault(code, typed(max(0, first - 1), last))
 
     def _numbers(self, tokens: list[_Token], originals: list[str], reading: Reading) -> None:
         plain = " ".join(t.plain for t in tokens)

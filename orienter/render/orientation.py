@@ -52,8 +52,10 @@ def terminal(o: dict[str, Any]) -> None:
         for s in o["suggestions"]:
             who = (Text(s["structure"]["nom"], style="bold") + Text(f"\n{s['service']['nom']}")
                    + Text(f"\n{s['type']} · {LEVELS.get(s['niveau'], s['niveau'])}", style="cyan"))
-            why = Text("\n".join(s["raisons"][:2]))
-            conds = Text("\n".join(s["conditions"][:3]) or "—")
+            why = Text("\n".join(r for r in s["raisons"] if not r.startswith("intervient à"))[:400])
+            # Who may refer is in the JSON and the printable sheet; the screen keeps what blocks a call.
+            short = [c for c in s["conditions"] if not c.startswith("orientation par")]
+            conds = Text("\n".join(short[:3]) or "—")
             contact = Text(_contact(s["contact"]), style="" if _contact(s["contact"]) != NR else "dim italic")
             contact += Text(f"\nvérifié le {s['verifie_le'] or NR}", style="dim")
             table.add_row(str(s["rang"]), who, why, conds, contact)
