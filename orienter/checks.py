@@ -26,12 +26,18 @@ from datetime import date
 from typing import Any, Iterable, Sequence
 
 from .geo import fold
-from .index import Index
+from .index import Entry, Index
 from .model import Service, Statut, Structure
 from .validation import Territory
 from .workspace import Workspace
 
 SCHEMA = "orienter/rapport@1"
+
+BANDEAU_FICTIF = ("FICTIF : territoire de formation, données inventées ; ces structures n'existent pas, "
+                  "ne les contactez pas.")
+
+# Commune names given with each finding (all INSEE codes are given).
+EXEMPLES = 20
 
 # Key types: what every territory is expected to offer somewhere on its perimeter (DOMAIN §3-4).
 # Each maps to the types that count for it. SAD (aide et soins) replaces SSIAD (décret 2023-608);
@@ -88,7 +94,8 @@ class Context:
     ws: Workspace
     index: Index
     today: date
-    _communes: dict[int, set[str]] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)  # per report: coverage, absorbers, duplicates
+    _pop: dict[str, int] = field(default_factory=dict)
 
     @property
     def geo(self) -> Any:
@@ -98,25 +105,53 @@ class Context:
     def vocab(self) -> Any:
         return self.ws.vocab
 
-    def communes(self, sv: Service) -> set[str]:
-        key = id(sv)
-        got = self._communes.get(key)
-        if got is None:
-            got = self._communes[key] = self.index.service_communes(sv)
-        return got
-
     def population(self, codes: Iterable[str]) -> int:
-        return int(self.geo.population(codes))
-
-    def commune_rows(self, codes: Iterable[str]) -> list[dict[str, Any]]:
-        rows = []
+        pop = self._pop
+        total = 0
         for code in codes:
+            n = pop.get(code)
+            if n is None:
+                c = self.geo.actuelles.get(code)
+                n = pop[code] = c.population if c else 0
+            total += n
+        return total
+
+    def communes_field(self, codes: set[str]) -> dict[str, Any]:
+        """`communes`: every INSEE code, most populated first; `communes_exemples`: the names of the
+        first ones, for people. Codes only in full: a national report lists many thousands."""
+        self.population(codes)
+        ordered = sorted(codes, key=lambda c: (-self._pop[c], c))
+        names = []
+        for code in ordered[:EXEMPLES]:
             c = self.geo.actuelles.get(code)
-            rows.append({"code": code, "nom": c.nom if c else code, "population": c.population if c else 0})
-        return sorted(rows, key=lambda r: (-r["population"], r["code"]))
+            names.append(c.nom if c else code)
+        return {"communes": ordered, "communes_exemples": names}
 
     def perimeter_population(self, t: Territory) -> int:
-        return self.population(t.communes)
+        key = ("population", t.id)
+        if key not in self.cache:
+            self.cache[key] = self.population(t.communes)
+        return self.cache[key]
+
+    def coverage(self, t: Territory) -> tuple[dict[int, set[str]], list[Entry]]:
+        """id(service) -> the perimeter communes it covers, and the entries touching the perimeter
+        (index order). Built by asking the index who covers each commune of the perimeter, rather
+        than expanding every zone: a region-wide zone is thousands of communes, many times over."""
+        key = ("coverage", t.id)
+        if key not in self.cache:
+            here: dict[int, set[str]] = {}
+            touching: dict[int, tuple[int, Entry]] = {}
+            order = self.cache.setdefault("order", {id(e.service): i for i, e in enumerate(self.index.entries)})
+            for code in t.communes:
+                c = self.geo.actuelles.get(code)
+                if c is None:
+                    continue
+                for e in self.index.covering(c):
+                    k = id(e.service)
+                    here.setdefault(k, set()).add(code)
+                    touching.setdefault(k, (order.get(k, 0), e))
+            self.cache[key] = (here, [e for _, e in sorted(touching.values(), key=lambda x: x[0])])
+        return self.cache[key]
 
 
 # --- status helpers -----------------------------------------------------------------------------
@@ -181,6 +216,9 @@ def territory_report(ctx: Context, t: Territory) -> dict[str, Any]:
         "id": t.id,
         "nom": t.model.nom,
         "fictif": t.model.fictif,
+        # JSON readers (dashboards, CI logs) show the banner too: a fictional territory must never
+        # pass for a real one once copied somewhere else.
+        **({"bandeau": BANDEAU_FICTIF} if t.model.fictif else {}),
         "structures": len(t.structures),
         "services": len(services),
         "communes": len(t.communes),
@@ -255,41 +293,51 @@ def overlaps(ctx: Context, t: Territory) -> list[dict[str, Any]]:
     (partners, carried by, absorbed by) are still reported, with the link: the overlap is then
     organised, which a reader should know.
     """
+    here, _ = ctx.coverage(t)
     items = [(s, sv) for s in t.structures for sv in s.services
-             if is_listed(s, sv) and sv.type not in PLURAL_TYPES and ctx.communes(sv) & t.communes]
+             if is_listed(s, sv) and sv.type not in PLURAL_TYPES and here.get(id(sv))]
+    # Only services sharing a type family or a need can overlap: bucket them instead of trying
+    # every pair (a département lists hundreds of services).
+    buckets: dict[str, list[int]] = {}
+    for i, (_, sv) in enumerate(items):
+        buckets.setdefault(f"t:{_family(sv.type)}", []).append(i)
+        for need in set(sv.besoins):
+            buckets.setdefault(f"b:{need}", []).append(i)
+    candidates = sorted({(x, y) for members in buckets.values() for k, x in enumerate(members)
+                         for y in members[k + 1:]})
     found: list[dict[str, Any]] = []
-    for i, (sa, a) in enumerate(items):
-        for sb, b in items[i + 1:]:
-            if sa.id == sb.id or _ages_disjoint(a, b):
+    for i, j in candidates:
+        (sa, a), (sb, b) = items[i], items[j]
+        if sa.id == sb.id or _ages_disjoint(a, b):
+            continue
+        pa, pb = _publics(a), _publics(b)
+        common_needs = sorted(set(a.besoins) & set(b.besoins))
+        if _family(a.type) == _family(b.type):
+            if not (pa & pb or "tous-publics" in pa or "tous-publics" in pb):
                 continue
-            pa, pb = _publics(a), _publics(b)
-            common_needs = sorted(set(a.besoins) & set(b.besoins))
-            if _family(a.type) == _family(b.type):
-                if not (pa & pb or "tous-publics" in pa or "tous-publics" in pb):
-                    continue
-                nature = "type"
-                common_publics = sorted(pa & pb) or sorted((pa | pb) - {"tous-publics"})
-            else:
-                if not common_needs or pa != pb or _level(ctx, a) != _level(ctx, b):
-                    continue
-                nature = "besoin"
-                common_publics = sorted(pa)
-            shared = ctx.communes(a) & ctx.communes(b) & t.communes
-            if not shared:
+            nature = "type"
+            common_publics = sorted(pa & pb) or sorted((pa | pb) - {"tous-publics"})
+        else:
+            if not common_needs or pa != pb or _level(ctx, a) != _level(ctx, b):
                 continue
-            first, second = sorted(((sa, a), (sb, b)), key=lambda x: x[1].id)
-            pop = ctx.population(shared)
-            found.append({
-                "nature": nature,
-                "services": [_service_ref(ctx, *first), _service_ref(ctx, *second)],
-                "types": sorted({a.type, b.type}),
-                "besoins": common_needs,
-                "publics": common_publics,
-                "lien": _link(sa, sb),
-                "communes": ctx.commune_rows(shared),
-                "population": pop,
-                "part": _share(pop, ctx.perimeter_population(t)),
-            })
+            nature = "besoin"
+            common_publics = sorted(pa)
+        shared = here[id(a)] & here[id(b)]
+        if not shared:
+            continue
+        first, second = sorted(((sa, a), (sb, b)), key=lambda x: x[1].id)
+        pop = ctx.population(shared)
+        found.append({
+            "nature": nature,
+            "services": [_service_ref(ctx, *first), _service_ref(ctx, *second)],
+            "types": sorted({a.type, b.type}),
+            "besoins": common_needs,
+            "publics": common_publics,
+            "lien": _link(sa, sb),
+            **ctx.communes_field(shared),
+            "population": pop,
+            "part": _share(pop, ctx.perimeter_population(t)),
+        })
     found.sort(key=lambda f: (-f["population"], f["nature"] != "type", f["services"][0]["id"],
                               f["services"][1]["id"]))
     return found
@@ -308,29 +356,35 @@ def _share(part: int, whole: int) -> float:
 # --- gaps ---------------------------------------------------------------------------------------
 
 
-def _pool(ctx: Context, t: Territory) -> list[tuple[Territory, Structure, Service]]:
-    """Services that may cover the territory: every loaded territory's, but a fictional territory
-    only counts fictional services and a real one only real services."""
+def _pool(ctx: Context, t: Territory) -> list[tuple[Structure, Service, set[str]]]:
+    """Services that may cover the territory, with the perimeter communes each one covers: every
+    loaded territory's, but a fictional territory only counts fictional services and a real one
+    only real services."""
+    here, touching = ctx.coverage(t)
     fictional = t.model.fictif
-    return [(e.territory, e.structure, e.service) for e in ctx.index.entries if e.fictif == fictional]
+    return [(e.structure, e.service, here[id(e.service)]) for e in touching if e.fictif == fictional]
 
 
 def _absorbers(ctx: Context, fictional: bool) -> dict[str, set[str]]:
     """Type code -> ids of structures that absorbed a structure of that type (before today)."""
-    out: dict[str, set[str]] = {}
-    for t in ctx.ws.territories:
-        if t.model.fictif != fictional:
-            continue
-        for s in t.structures:
-            if s.type and s.absorbee_par and s.absorbee_par.depuis <= ctx.today:
-                out.setdefault(s.type, set()).add(s.absorbee_par.structure)
-    return out
+    key = ("absorbers", fictional)
+    if key not in ctx.cache:
+        out: dict[str, set[str]] = {}
+        for t in ctx.ws.territories:
+            if t.model.fictif != fictional:
+                continue
+            for s in t.structures:
+                if s.type and s.absorbee_par and s.absorbee_par.depuis <= ctx.today:
+                    out.setdefault(s.type, set()).add(s.absorbee_par.structure)
+        ctx.cache[key] = out
+    return ctx.cache[key]
 
 
 def gaps(ctx: Context, t: Territory) -> list[dict[str, Any]]:
     """For each key type, then each need of the vocabulary: perimeter communes no available
     service covers. Services only suspended today are named, as they would close the gap."""
     pool = _pool(ctx, t)
+    here_of = {id(sv): here for _, sv, here in pool}
     absorbers = _absorbers(ctx, t.model.fictif)
     total = ctx.perimeter_population(t)
     out: list[dict[str, Any]] = []
@@ -338,11 +392,8 @@ def gaps(ctx: Context, t: Territory) -> list[dict[str, Any]]:
     def finding(nature: str, code: str, label: str, match: Any) -> None:
         covered: set[str] = set()
         suspended: list[tuple[Structure, Service]] = []
-        for _, s, sv in pool:
+        for s, sv, here in pool:
             if not match(s, sv):
-                continue
-            here = ctx.communes(sv) & t.communes
-            if not here:
                 continue
             if is_available(s, sv, ctx.today):
                 covered |= here
@@ -356,12 +407,12 @@ def gaps(ctx: Context, t: Territory) -> list[dict[str, Any]]:
             "nature": nature,
             "code": code,
             "libelle": label,
-            "communes": ctx.commune_rows(missing),
+            **ctx.communes_field(missing),
             "population": pop,
             "part": _share(pop, total),
             "tout_le_territoire": missing == t.communes,
-            "suspendus": [_service_ref(ctx, s, sv) for s, sv in suspended
-                          if ctx.communes(sv) & missing],
+            "suspendus": [_service_ref(ctx, s, sv) for s, sv in sorted(suspended, key=lambda x: x[1].id)
+                          if not here_of[id(sv)].isdisjoint(missing)],
         })
 
     for key, types in KEY_TYPES.items():
@@ -384,12 +435,10 @@ def coverage_by_type(ctx: Context, t: Territory) -> list[dict[str, Any]]:
         via = set().union(*(absorbers.get(x, set()) for x in types))
         covered: set[str] = set()
         count = 0
-        for _, s, sv in pool:
+        for s, sv, here in pool:
             if (sv.type in types or s.id in via) and is_available(s, sv, ctx.today):
-                here = ctx.communes(sv) & t.communes
-                if here:
-                    covered |= here
-                    count += 1
+                covered |= here
+                count += 1
         pop = ctx.population(covered)
         rows.append({"type": key, "libelle": ctx.vocab.type_label(key), "services": count,
                      "communes": len(covered), "population": pop, "part": _share(pop, total)})
@@ -399,9 +448,8 @@ def coverage_by_type(ctx: Context, t: Territory) -> list[dict[str, Any]]:
 def matrix(ctx: Context, t: Territory) -> dict[str, Any]:
     """Needs x service types: available services of the pool touching the perimeter, and the share
     of the perimeter population they cover. Columns: key types, then other types in use."""
-    pool = [(s, sv) for _, s, sv in _pool(ctx, t)
-            if is_available(s, sv, ctx.today) and ctx.communes(sv) & t.communes]
-    used = {sv.type for _, sv in pool}
+    pool = [(sv, here) for s, sv, here in _pool(ctx, t) if is_available(s, sv, ctx.today)]
+    used = {sv.type for sv, _ in pool}
     hist = historical_types(ctx.ws)
     types = [k for k in KEY_TYPES] + sorted((used - set(KEY_TYPES)) - hist) + sorted(used & hist)
     needs = list(ctx.vocab.besoins)
@@ -412,9 +460,9 @@ def matrix(ctx: Context, t: Territory) -> dict[str, Any]:
         for ty in types:
             covered: set[str] = set()
             n = 0
-            for _, sv in pool:
+            for sv, here in pool:
                 if sv.type == ty and need in sv.besoins:
-                    covered |= ctx.communes(sv) & t.communes
+                    covered |= here
                     n += 1
             spec = ctx.vocab.types.get(ty)
             row.append({"services": n, "part": _share(ctx.population(covered), total),
@@ -450,7 +498,8 @@ def legacy(ctx: Context, t: Territory) -> list[dict[str, Any]]:
         if not reasons:
             continue
         listed = [sv for sv in s.services if is_listed(s, sv)]
-        zone = set().union(*(ctx.communes(sv) for sv in listed)) & t.communes if listed else set()
+        cover, _ = ctx.coverage(t)
+        zone = set().union(*(cover.get(id(sv), set()) for sv in listed))
         out.append({
             "structure": s.id,
             "nom": s.nom,
@@ -460,7 +509,7 @@ def legacy(ctx: Context, t: Territory) -> list[dict[str, Any]]:
                               "depuis": s.absorbee_par.depuis.isoformat()} if s.absorbee_par else None),
             "services": [sv.id for sv in (old or listed)],
             "raisons": reasons,
-            "communes": len(zone),
+            **ctx.communes_field(zone),
             "population": ctx.population(zone),
             "fichier": t.files.get(s.id),
         })
@@ -546,14 +595,18 @@ def _similar_names(ka: str, kb: str) -> bool:
 def duplicates(ctx: Context, t: Territory) -> list[dict[str, Any]]:
     """Pairs involving a structure of the territory: same FINESS or SIRET anywhere in the loaded
     data, or a similar name (accents folded) at an address in the same commune."""
-    everyone = [(u, s) for u in ctx.ws.territories for s in u.structures]
     mine = {s.id for s in t.structures}
+    return [p for p in _all_duplicates(ctx) if p["structures"][0]["id"] in mine or p["structures"][1]["id"] in mine]
+
+
+def _all_duplicates(ctx: Context) -> list[dict[str, Any]]:
+    """Every duplicate pair in the loaded data, computed once per report."""
+    if "duplicates" in ctx.cache:
+        return ctx.cache["duplicates"]
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(a: tuple[Territory, Structure], b: tuple[Territory, Structure], reason: str) -> None:
         (ta, sa), (tb, sb) = sorted((a, b), key=lambda x: x[1].id)
-        if sa.id not in mine and sb.id not in mine:
-            return
         entry = pairs.setdefault((sa.id, sb.id), {
             "structures": [{"id": sa.id, "nom": sa.nom, "territoire": ta.id},
                            {"id": sb.id, "nom": sb.nom, "territoire": tb.id}],
@@ -563,15 +616,16 @@ def duplicates(ctx: Context, t: Territory) -> list[dict[str, Any]]:
 
     by_id: dict[tuple[str, str], list[tuple[Territory, Structure]]] = {}
     by_commune: dict[str, list[tuple[Territory, Structure, str]]] = {}
-    for u, s in everyone:
-        for f in s.identifiants.finess:
-            by_id.setdefault(("FINESS", f), []).append((u, s))
-        if s.identifiants.siret:
-            by_id.setdefault(("SIRET", s.identifiants.siret), []).append((u, s))
-        if s.adresse and s.adresse.commune:
-            c = ctx.geo.get(s.adresse.commune)
-            code = ctx.geo.current(c).code if c else s.adresse.commune
-            by_commune.setdefault(code, []).append((u, s, _name_key(s.nom)))
+    for u in ctx.ws.territories:
+        for s in u.structures:
+            for f in s.identifiants.finess:
+                by_id.setdefault(("FINESS", f), []).append((u, s))
+            if s.identifiants.siret:
+                by_id.setdefault(("SIRET", s.identifiants.siret), []).append((u, s))
+            if s.adresse and s.adresse.commune:
+                c = ctx.geo.get(s.adresse.commune)
+                code = ctx.geo.current(c).code if c else s.adresse.commune
+                by_commune.setdefault(code, []).append((u, s, _name_key(s.nom)))
     for (kind, value), holders in sorted(by_id.items()):
         for i, a in enumerate(holders):
             for b in holders[i + 1:]:
@@ -585,7 +639,8 @@ def duplicates(ctx: Context, t: Territory) -> list[dict[str, Any]]:
                 if _similar_names(ka, kb):
                     c = ctx.geo.actuelles.get(code)
                     add((ua, sa), (ub, sb), f"noms proches à {c.nom if c else code}")
-    return [pairs[k] for k in sorted(pairs)]
+    ctx.cache["duplicates"] = [pairs[k] for k in sorted(pairs)]
+    return ctx.cache["duplicates"]
 
 
 # --- score --------------------------------------------------------------------------------------
@@ -614,7 +669,7 @@ def score(ctx: Context, t: Territory, coverage: list[dict[str, Any]], ov: list[d
 
     overlapped: set[str] = set()
     for f in ov:
-        overlapped.update(c["code"] for c in f["communes"])
+        overlapped.update(f["communes"])
     pop = ctx.population(overlapped)
     share = _share(pop, total_pop)
     part("chevauchements", "Peu de chevauchements", POIDS_CHEVAUCHEMENTS, 1 - share,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional, TextIO
 
 import typer
 
@@ -68,11 +68,11 @@ def check_output(path: Optional[Path], force: bool) -> None:
                             "chemin pour --output.", ExitCode.USAGE)
 
 
-def write_output(path: Path, text: str, force: bool, what: str) -> None:
+def write_output(path: Path, write: Callable[[TextIO], None], force: bool, what: str) -> None:
     try:
         # "x" refuses a file created meanwhile: the check above is not a promise.
         with open(path, "w" if force else "x", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+            write(f)
     except FileExistsError:
         raise OrienterError(f"Le fichier « {path} » existe déjà : ajoutez --force pour le remplacer.",
                             ExitCode.USAGE) from None
@@ -85,7 +85,21 @@ def _emit(text: str, output: Optional[Path], force: bool, what: str) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        write_output(output, text, force, what)
+        write_output(output, lambda f: f.write(text), force, what)
+
+
+def _emit_json(data: Any, output: Optional[Path], force: bool, what: str) -> None:
+    """Streamed: a national report is hundreds of megabytes, never built as one string."""
+    import json
+
+    def dump(stream: TextIO) -> None:
+        json.dump(data, stream, ensure_ascii=False, indent=2, default=str)
+        stream.write("\n")
+
+    if output is None:
+        dump(sys.stdout)
+    else:
+        write_output(output, dump, force, what)
 
 
 def register(app: typer.Typer) -> None:
@@ -127,9 +141,7 @@ def register(app: typer.Typer) -> None:
         ws = _workspace(donnees, regles, strict_data=False)
         report = build_report(ws, [territoire] if territoire else None)
         if fmt == RapportFormat.json:
-            import json
-
-            _emit(json.dumps(report, ensure_ascii=False, indent=2) + "\n", output, force, "Rapport")
+            _emit_json(report, output, force, "Rapport")
         elif fmt == RapportFormat.markdown:
             from .render.report import markdown
 
@@ -179,10 +191,7 @@ def register(app: typer.Typer) -> None:
         elif fmt == GrapheFormat.graphml:
             _emit(graph.to_graphml(g), output, force, "Graphe")
         elif fmt == GrapheFormat.json:
-            import json
-
-            _emit(json.dumps(graph.to_json(g), ensure_ascii=False, indent=2, default=str) + "\n",
-                  output, force, "Graphe")
+            _emit_json(graph.to_json(g), output, force, "Graphe")
         else:
             from .render.report import graph_tree
 

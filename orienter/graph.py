@@ -14,7 +14,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .checks import is_listed
+from .checks import BANDEAU_FICTIF, is_listed
 from .diagnostics import ExitCode, OrienterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -187,6 +187,8 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
 
     g.graph["fictif"] = any(d.get("fictif") for _, d in g.nodes(data=True))
     g.graph["titre"] = _title(chosen, filters, g.graph["fictif"])
+    if g.graph["fictif"]:
+        g.graph["bandeau"] = BANDEAU_FICTIF
     return g
 
 

@@ -60,6 +60,8 @@ class Index:
         self.geo = geo
         self.entries: list[Entry] = []
         self.by_key: dict[str, list[int]] = {}
+        # Excluded zone keys per entry, computed once: `covering` runs per commune in reports.
+        self._excluded: dict[int, set[str]] = {}
         self.territories = list(territories)
         for t in self.territories:
             for s in t.structures:
@@ -70,14 +72,17 @@ class Index:
                         continue
                     for key in _current_keys(sv.zone, geo):
                         self.by_key.setdefault(key, []).append(idx)
+                    if sv.zone.exclus:
+                        self._excluded[idx] = set(_current_keys(Zone(**sv.zone.exclus.model_dump()), geo))
 
     def covering(self, commune: Commune) -> list[Entry]:
         """Services whose zone contains the commune, in data order (deterministic)."""
+        keys = commune_keys(commune)
         found: set[int] = set()
-        for key in commune_keys(commune):
+        for key in keys:
             found.update(self.by_key.get(key, ()))
         return [self.entries[i] for i in sorted(found)
-                if zone_contains(self.entries[i].service.zone, commune, self.geo)]
+                if i not in self._excluded or self._excluded[i].isdisjoint(keys)]
 
     def territories_covering(self, commune: Commune) -> list[Territory]:
         return [t for t in self.territories if commune.code in t.communes]

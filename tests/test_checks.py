@@ -119,8 +119,8 @@ def terr(report: dict[str, Any], ident: str) -> dict[str, Any]:
     return next(t for t in report["territoires"] if t["id"] == ident)
 
 
-def codes(rows: list[dict[str, Any]]) -> set[str]:
-    return {r["code"] for r in rows}
+def codes(rows: list[str]) -> set[str]:
+    return set(rows)
 
 
 # --- overlaps -----------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_overlap_same_type_on_shared_communes(report: dict[str, Any], ws: Worksp
     assert [s["id"] for s in f["services"]] == ["a-ssiad-1-soins", "a-ssiad-2-soins"]
     assert codes(f["communes"]) == {IVRY}
     assert f["population"] == ws.geo.population([IVRY]) > 60000
-    assert f["communes"][0]["nom"] == "Ivry-sur-Seine"
+    assert f["communes_exemples"] == ["Ivry-sur-Seine"]
 
 
 def test_overlap_same_need_same_public(report: dict[str, Any], ws: Workspace) -> None:
@@ -174,6 +174,7 @@ def test_gap_counts_other_fictional_territories_only(report: dict[str, Any], ws:
     assert g["population"] == ws.geo.population([IVRY, CRETEIL, MAISONS])
     # and the real territory is covered by its own CMP, never by fictional services
     assert not any(g["code"] == "CMP" for g in terr(report, "tr")["lacunes"])
+    assert "bandeau" not in terr(report, "tr")
 
 
 def test_gap_suspended_service_does_not_cover(report: dict[str, Any]) -> None:
@@ -272,6 +273,7 @@ def test_cli_fail_on_exit_codes(cli: Any, data_root: Path) -> None:
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.stdout)
     assert data["schema"] == "orienter/rapport@1" and [t["id"] for t in data["territoires"]] == ["tb"]
+    assert data["territoires"][0]["bandeau"].startswith("FICTIF")
     for kind in ("gaps", "overlaps", "legacy", "stale"):
         res = cli("rapport", "ta", "--donnees", data_root, "--format", "json", "--fail-on", kind)
         assert res.exit_code == 1, (kind, res.output)

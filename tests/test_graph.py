@@ -202,7 +202,7 @@ def test_cli_exports(cli: Any, root: Path, tmp_path: Path, ws: Workspace) -> Non
              "--commune", "Ivry-sur-Seine")
     assert js.exit_code == 0, js.output
     data = json.loads(js.stdout)
-    assert data["schema"] == "orienter/graphe@1"
+    assert data["schema"] == "orienter/graphe@1" and data["graph"]["bandeau"].startswith("FICTIF")
     back = nx.node_link_graph(data, edges="edges")
     assert {d["ident"] for _, d in back.nodes(data=True) if d["kind"] == "service"} == {
         "a-ssiad-1-soins", "a-ssiad-2-soins"}

@@ -15,6 +15,16 @@ from typing import Any, Iterable
 
 FICTIF_BANNER = "DONNÉES FICTIVES DE FORMATION : aucune de ces structures n'existe, ne les contactez pas."
 MAX_COMMUNES = 8
+# Rows per table in the human formats; JSON always has everything. Real territories have a
+# handful of findings; a synthetic or badly merged directory can have thousands.
+MAX_LIGNES = 50
+
+
+def _cut(rows: list[Any]) -> tuple[list[Any], str]:
+    if len(rows) <= MAX_LIGNES:
+        return rows, ""
+    return rows[:MAX_LIGNES], (f"… et {len(rows) - MAX_LIGNES} autre(s), moins peuplé(e)s : "
+                               "--format json donne la liste complète.")
 
 _KIND_LABEL = {"type": "même type", "besoin": "même besoin, même public"}
 _LINK_LABEL = {"partenaires": "partenaires déclarés", "porteur": "l'une porte l'autre",
@@ -47,10 +57,11 @@ def fr_date(iso: str | None) -> str:
         return iso
 
 
-def communes_text(rows: list[dict[str, Any]], limit: int = MAX_COMMUNES) -> str:
-    names = [r["nom"] for r in rows[:limit]]
-    more = len(rows) - limit
-    return ", ".join(names) + (f" … et {more} autre(s)" if more > 0 else "")
+def communes_text(finding: dict[str, Any], limit: int = MAX_COMMUNES) -> str:
+    """"N : first names … et M autre(s)" from a finding's `communes` (codes) and `communes_exemples`."""
+    names = finding["communes_exemples"][:limit]
+    more = len(finding["communes"]) - len(names)
+    return f"{len(finding['communes'])} : " + ", ".join(names) + (f" … et {more} autre(s)" if more > 0 else "")
 
 
 def _pair(f: dict[str, Any]) -> str:
@@ -152,11 +163,14 @@ def terminal(report: dict[str, Any]) -> None:
         if t["chevauchements"]:
             tb = table("Chevauchements (millefeuille)", ("Services", "left"), ("Pourquoi", "left"),
                        ("Communes", "left"), ("Population", "right"))
-            for f in t["chevauchements"]:
+            shown, more = _cut(t["chevauchements"])
+            for f in shown:
                 tb.add_row(Text(_pair(f)), Text(_overlap_detail(f)),
-                           Text(f"{len(f['communes'])} : {communes_text(f['communes'])}"),
+                           Text(communes_text(f)),
                            f"{fmt_int(f['population'])} ({pct(f['part'])})")
             out.print(tb)
+            if more:
+                out.print(Text(more, style="dim"))
         else:
             out.print(Text("Aucun chevauchement.", style="green"))
 
@@ -164,15 +178,18 @@ def terminal(report: dict[str, Any]) -> None:
         if types or partial:
             tb = table("Lacunes de couverture", ("Type ou besoin", "left"), ("Communes non couvertes", "left"),
                        ("Population", "right"))
-            for g in types + partial:
+            shown, more = _cut(types + partial)
+            for g in shown:
                 label = Text(g["code"], style="bold" if g["nature"] == "type" else "") + Text(f"\n{g['libelle']}",
                                                                                              style="dim")
                 where = "tout le territoire" if g["tout_le_territoire"] else \
-                    f"{len(g['communes'])} : {communes_text(g['communes'])}"
+                    communes_text(g)
                 extra = _gap_suspended(g)
                 tb.add_row(label, Text(where) + (Text(f"\n{extra}", style="yellow") if extra else Text("")),
                            f"{fmt_int(g['population'])} ({pct(g['part'])})")
             out.print(tb)
+            if more:
+                out.print(Text(more, style="dim"))
         if whole:
             out.print(Text("Besoins sans aucun service sur le territoire : ", style="bold")
                       + Text(", ".join(g["code"] for g in whole)))
@@ -265,9 +282,11 @@ def markdown(report: dict[str, Any]) -> str:
                          pct(r["part"])] for r in t["couverture_types"]))
         L += ["### Chevauchements (millefeuille)", ""]
         if t["chevauchements"]:
+            shown, more = _cut(t["chevauchements"])
             L += _md_table(["Services", "Pourquoi", "Communes", "Population"],
-                           ([_pair(f), _overlap_detail(f), f"{len(f['communes'])} : {communes_text(f['communes'], 15)}",
-                             f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in t["chevauchements"]))
+                           ([_pair(f), _overlap_detail(f), communes_text(f, 15),
+                             f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in shown))
+            L += [_md(more), ""] if more else []
         else:
             L += ["Aucun chevauchement.", ""]
         types, partial, whole = _split_gaps(t)
@@ -276,9 +295,10 @@ def markdown(report: dict[str, Any]) -> str:
             L += _md_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
                            ([f"{g['code']} — {g['libelle']}",
                              "tout le territoire" if g["tout_le_territoire"] else
-                             f"{len(g['communes'])} : {communes_text(g['communes'], 15)}",
+                             communes_text(g, 15),
                              f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
-                            for g in types + partial))
+                            for g in _cut(types + partial)[0]))
+            L += [_md(_cut(types + partial)[1]), ""] if _cut(types + partial)[1] else []
         if whole:
             L += ["Besoins sans aucun service sur le territoire : " + ", ".join(_md(g["code"]) for g in whole) + ".", ""]
         if not t["lacunes"]:
@@ -541,9 +561,11 @@ def html_page(report: dict[str, Any]) -> str:
         if t["chevauchements"]:
             H.append(_html_table(["Services", "Pourquoi", "Communes concernées", "Population"],
                                  ([_pair(f), _overlap_detail(f),
-                                   f"{len(f['communes'])} : {communes_text(f['communes'], 15)}",
-                                   f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in t["chevauchements"]),
-                                 num=[3]))
+                                   communes_text(f, 15),
+                                   f"{fmt_int(f['population'])} ({pct(f['part'])})"]
+                                  for f in _cut(t["chevauchements"])[0]), num=[3]))
+            if _cut(t["chevauchements"])[1]:
+                H.append(f'<p class="muted">{_e(_cut(t["chevauchements"])[1])}</p>')
         else:
             H.append('<p class="ok">Aucun chevauchement.</p>')
         types, partial, whole = _split_gaps(t)
@@ -552,9 +574,11 @@ def html_page(report: dict[str, Any]) -> str:
             H.append(_html_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
                                  ([f"{g['code']} — {g['libelle']}",
                                    "tout le territoire" if g["tout_le_territoire"] else
-                                   f"{len(g['communes'])} : {communes_text(g['communes'], 15)}",
+                                   communes_text(g, 15),
                                    f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
-                                  for g in types + partial), num=[2]))
+                                  for g in _cut(types + partial)[0]), num=[2]))
+            if _cut(types + partial)[1]:
+                H.append(f'<p class="muted">{_e(_cut(types + partial)[1])}</p>')
         if whole:
             H.append("<p><strong>Besoins sans aucun service sur le territoire :</strong> "
                      + _e(", ".join(g["libelle"] for g in whole)) + ".</p>")
