@@ -230,39 +230,32 @@ def explain_cmd(
 
 def _render_orientation(o: Any, format: "SuggestFormat", explain: bool, output: Optional[Path], force: bool) -> None:
     data = o.to_json(with_trace=explain)
+    if format == SuggestFormat.texte:
+        from .render import orientation as view
+
+        if output:  # the screen view is for the screen; the file gets the printable sheet
+            _write_output(output, view.markdown(data), force)
+        (view.explain if explain else view.terminal)(data)
+        return
+    text = _as_text(data, format)
+    if output:
+        _write_output(output, text, force)
+    else:
+        sys.stdout.write(text)
+
+
+def _as_text(data: dict[str, Any], format: "SuggestFormat") -> str:
     if format == SuggestFormat.json:
         import json
 
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        if output:
-            _write_output(output, text, force)
-        else:
-            sys.stdout.write(text)
-        return
-    if format in (SuggestFormat.mermaid, SuggestFormat.dot):
-        from .render import path
-
-        text = path.mermaid(data) if format == SuggestFormat.mermaid else path.dot(data)
-        if output:
-            _write_output(output, text, force)
-        else:
-            sys.stdout.write(text)
-        return
-    from .render import orientation as view
-
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if format == SuggestFormat.markdown:
-        text = view.markdown(data)
-        if output:
-            _write_output(output, text, force)
-        else:
-            sys.stdout.write(text)
-        return
-    if output:
-        _write_output(output, view.markdown(data), force)
-    if explain:
-        view.explain(data)
-    else:
-        view.terminal(data)
+        from .render import orientation as view
+
+        return view.markdown(data)
+    from .render import path
+
+    return path.mermaid(data) if format == SuggestFormat.mermaid else path.dot(data)
 
 
 @app.command("test")
