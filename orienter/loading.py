@@ -14,6 +14,7 @@ caught here and turned into a located `Diagnostic` (DESIGN §8):
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,19 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     explicit `!!str 123` keeps its string tag."""
 
     yaml_implicit_resolvers: dict[Any, Any] = {None: [(_PLAIN, re.compile(r"", re.S))]}
+
+    # libyaml's composer calls these three Python methods for every node: the generic versions
+    # (path resolvers, regex tables) cost a third of composing; ours answer in one test.
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 @dataclass
@@ -107,12 +121,21 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Document | None, 
     """Read one file. Returns the document, or None with the reasons it cannot be used."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO blocks and /dev/zero never ends: only regular files are read.
+            return None, [_diag(name, 1, 1, "O001", "ce n'est pas un fichier ordinaire (dossier, tube ou "
+                                "périphérique) : retirez-le du dossier de territoire")]
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             return None, [_diag(name, 1, 1, "O004", f"fichier de {size / 1e6:.1f} Mo : la limite est "
                                 f"{MAX_FILE_BYTES // (1024 * 1024)} Mo par fichier ; découpez-le "
                                 "(un fichier par structure)")]
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # a file that grows while read stays bounded
+        if len(raw) > MAX_FILE_BYTES:
+            return None, [_diag(name, 1, 1, "O004", f"fichier de plus de {MAX_FILE_BYTES // (1024 * 1024)} Mo : "
+                                "découpez-le (un fichier par structure)")]
     except OSError as exc:
         return None, [_diag(name, 1, 1, "O001", f"lecture impossible : {exc.strerror or exc}")]
     return load_yaml_bytes(raw, name)

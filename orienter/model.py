@@ -72,10 +72,10 @@ class Verification(Strict):
 
 
 class ZoneExclue(Strict):
-    communes: list[Code] = []
-    epci: list[Code] = []
-    departements: list[Code] = []
-    regions: list[Code] = []
+    communes: list[Code] = Field(default_factory=list)
+    epci: list[Code] = Field(default_factory=list)
+    departements: list[Code] = Field(default_factory=list)
+    regions: list[Code] = Field(default_factory=list)
 
 
 class Zone(ZoneExclue):
@@ -105,15 +105,15 @@ class Adresse(Strict):
 
 
 class Identifiants(Strict):
-    finess: list[str] = []
+    finess: list[str] = Field(default_factory=list)
     finess_juridique: str | None = None
     siret: str | None = None
     siren: str | None = None
 
 
 class Publics(Strict):
-    inclus: list[Code] = []
-    exclus: list[Code] = []
+    inclus: list[Code] = Field(default_factory=list)
+    exclus: list[Code] = Field(default_factory=list)
     age_min: int | None = Field(default=None, ge=0, le=130)
     age_max: int | None = Field(default=None, ge=0, le=130)
     accueil: PolitiqueAccueil = PolitiqueAccueil.inconditionnel
@@ -122,10 +122,10 @@ class Publics(Strict):
 
 class Acces(Strict):
     prescription: bool = False
-    orienteurs: list[Code] = []
+    orienteurs: list[Code] = Field(default_factory=list)
     consentement: bool = False
     gratuit: bool | None = None
-    conditions: list[Texte] = []
+    conditions: list[Texte] = Field(default_factory=list)
     delai: str | None = None
 
 
@@ -140,17 +140,17 @@ class Service(Strict):
     nom: Texte
     type: Code
     description: str | None = None
-    besoins: list[Code] = []
+    besoins: list[Code] = Field(default_factory=list)
     niveau: Niveau | None = None  # default: the level of the type in the vocabulary
-    publics: Publics = Publics()
-    acces: Acces = Acces()
+    publics: Publics = Field(default_factory=Publics)
+    acces: Acces = Field(default_factory=Acces)
     zone: Zone | None = None  # default: the territory's perimeter is NOT assumed (O301)
-    modes: list[Mode] = []
+    modes: list[Mode] = Field(default_factory=list)
     horaires: str | None = None  # OSM opening_hours syntax
     contact: Contact | None = None
     suspension: Suspension | None = None
     statut: Statut = Statut.actif
-    sources: list[Source] = []
+    sources: list[Source] = Field(default_factory=list)
     verification: Verification | None = None
 
 
@@ -158,7 +158,7 @@ class Evenement(Strict):
     date: date
     evenement: Literal["creation", "absorption", "fusion", "renommage", "fermeture", "autre"]
     description: Texte
-    structures: list[Identifiant] = []
+    structures: list[Identifiant] = Field(default_factory=list)
     source: str | None = None
 
 
@@ -174,16 +174,16 @@ class Structure(Strict):
     type: Code | None = None
     nature: str | None = None  # association, établissement de santé, GIP, collectivité...
     description: str | None = None
-    identifiants: Identifiants = Identifiants()
+    identifiants: Identifiants = Field(default_factory=Identifiants)
     adresse: Adresse | None = None
     contact: Contact | None = None
     statut: Statut = Statut.actif
     porteur: Identifiant | None = None
-    partenaires: list[Identifiant] = []
+    partenaires: list[Identifiant] = Field(default_factory=list)
     absorbee_par: Absorption | None = None
-    historique: list[Evenement] = []
-    services: list[Service] = []
-    sources: list[Source] = []
+    historique: list[Evenement] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
     verification: Verification | None = None
     fictif: bool | None = None
 
@@ -195,9 +195,9 @@ class Territoire(Strict):
     description: str | None = None
     perimetre: Zone
     population: int | None = None
-    sources: list[Source] = []
+    sources: list[Source] = Field(default_factory=list)
     verification: Verification | None = None
-    historique: list[Evenement] = []
+    historique: list[Evenement] = Field(default_factory=list)
     note: str | None = None
 
 
@@ -208,8 +208,8 @@ class Situation(Strict):
     commune: str | None = None
     age: int | None = Field(default=None, ge=0, le=130)
     texte: str = ""
-    besoins: list[Code] = []
-    criteres: dict[str, bool | int | float | str] = {}
+    besoins: list[Code] = Field(default_factory=list)
+    criteres: dict[str, bool | int | float | str] = Field(default_factory=dict)
     complexe: bool | None = None  # the professional's own judgement overrides the rule
 
 
@@ -229,7 +229,7 @@ class TypeService(Strict):
     acces_direct: bool = False
     prescription: bool = False
     historique: bool = False
-    besoins: list[Code] = []
+    besoins: list[Code] = Field(default_factory=list)
     reference: Texte
     description: str | None = None
 
@@ -238,13 +238,13 @@ class FichierTypes(Strict):
     version: Texte
     nomenclatures: dict[str, Nomenclature]
     types: dict[Code, TypeService]
-    natures: list[Code] = []
+    natures: list[Code] = Field(default_factory=list)
 
 
 class Besoin(Strict):
     libelle: Texte
     axe: Literal["medical", "social", "organisationnel"]
-    synonymes: list[Texte] = []
+    synonymes: list[Texte] = Field(default_factory=list)
     # "pas de dossier MDPH", "pas d'aide à domicile": for a need that is a missing resource,
     # saying it is missing is the need itself.
     manque_est_besoin: bool = False
@@ -272,15 +272,15 @@ class FichierPublics(Strict):
 class Critere(Strict):
     libelle: Texte
     type: Literal["booleen", "nombre"]
-    synonymes: list[Texte] = []
+    synonymes: list[Texte] = Field(default_factory=list)
     motif: str | None = None
     axe: Literal["medical", "social", "organisationnel"] | None = None
-    annule: list[Code] = []
+    annule: list[Code] = Field(default_factory=list)
 
 
 class FichierCriteres(Strict):
     version: Texte
-    abreviations: dict[str, Texte] = {}
+    abreviations: dict[str, Texte] = Field(default_factory=dict)
     criteres: dict[Identifiant, Critere]
 
 
@@ -319,11 +319,11 @@ class ConditionAffichee(Strict):
 
 
 class Effets(Strict):
-    proposer: list[Proposition] = []
-    exclure: list[Exclusion] = []
-    ajouter_besoins: list[Code] = []
+    proposer: list[Proposition] = Field(default_factory=list)
+    exclure: list[Exclusion] = Field(default_factory=list)
+    ajouter_besoins: list[Code] = Field(default_factory=list)
     niveau: Literal["premier_recours", "appui", "specialise"] | None = None
-    conditions: list[ConditionAffichee] = []
+    conditions: list[ConditionAffichee] = Field(default_factory=list)
     avertissement: str | None = None
     urgence: bool = False
 

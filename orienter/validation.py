@@ -65,6 +65,7 @@ class _Checker:
         self.diagnostics: list[Diagnostic] = []
         self.refs: list[Ref] = []
         self.files = 0
+        self._deps: dict[int, set[str]] = {}
 
     # --- files ------------------------------------------------------------------------
 
@@ -182,10 +183,10 @@ class _Checker:
                       "communes, epci, departements ou regions")
         else:
             self._check_zone(doc, loc + ("zone",), sv.zone)
-            covered = self._expand(sv.zone)
             # A département-wide service listed in a smaller territory is normal; a zone that
             # misses the perimeter entirely is a wrong code.
-            if covered and territory.communes and not covered & territory.communes:
+            covered = set() if not territory.communes or self._touches(sv.zone, territory) else self._expand(sv.zone)
+            if covered:  # empty: unknown codes, already reported (O101-O104)
                 sample = ", ".join(sorted(covered)[:3])
                 self._add(doc, loc + ("zone",), "O307",
                           f"la zone ({len(covered)} commune(s), ex. {sample}) ne touche pas le périmètre "
@@ -284,6 +285,27 @@ class _Checker:
                       f"pour une revue tous les {v.frequence_revue_mois} mois : revérifiez et mettez la date à jour")
 
     # --- helpers ------------------------------------------------------------------------
+
+    def _touches(self, zone: Zone, territory: Territory) -> bool:
+        """Does the zone meet the perimeter? Decided from codes when possible: expanding every
+        service's zone to communes was a third of national validation time."""
+        communes = territory.communes
+        if zone.exclus is None and not zone.regions:
+            if any(self.geo.current_code(c) in communes for c in zone.communes):
+                return True
+            if zone.departements:
+                deps = self._departements_of(territory)
+                if any(d in deps for d in zone.departements):
+                    return True
+            by_epci = self.geo.by_epci if zone.epci else {}
+            return any(c in communes for e in zone.epci for c in by_epci.get(e, ()))
+        return bool(self._expand(zone) & communes)
+
+    def _departements_of(self, territory: Territory) -> set[str]:
+        key = id(territory)
+        if key not in self._deps:
+            self._deps[key] = {c[:3] if c.startswith("97") else c[:2] for c in territory.communes}
+        return self._deps[key]
 
     def _expand(self, zone: Zone) -> set[str]:
         covered = self.geo.expand(zone.communes, zone.epci, zone.departements, zone.regions)
