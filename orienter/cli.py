@@ -4,7 +4,6 @@ Nothing heavy is imported at module level (pydantic, yaml, rapidfuzz, rich table
 `orienter --help` and `suggest --format json` stay fast (DESIGN §6).
 """
 
-from __future__ import annotations
 
 import functools
 import os
@@ -169,12 +168,29 @@ def _situation(fichier: Optional[Path], commune: Optional[str], age: Optional[in
 def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int], besoin: List[str],
             critere: List[str], complexe: Optional[str], texte: Optional[str], territoire: Optional[str],
             top: int, donnees: Optional[List[Path]], regles: Optional[Path]) -> Any:
-    from .directory import resolve_commune
+    from datetime import date
+
+    from . import shards
+    from .directory import resolve_in
+    from .engine import Engine
+    from .geo import load_geo
+    from .index import Index
+    from .paths import data_dir, rules_dir
 
     situation = _situation(fichier, commune, age, besoin, critere, complexe, texte)
-    ws, engine = _engine(donnees, regles)
-    place = resolve_commune(ws, situation.commune)
-    return engine.orient(situation, place, territoire, top)
+    paths, rules, today = list(donnees or [data_dir()]), regles or rules_dir(), date.today()
+    geo = load_geo()
+    place = resolve_in(geo, situation.commune)
+    # One département's extract is enough to answer for one commune (orienter/shards.py).
+    data = None if territoire else shards.read(paths, rules, place.departement, today)
+    if data is None:
+        ws = _workspace(paths, rules)
+        if not territoire:
+            shards.write(ws, paths, rules, place.departement, today)
+        territories, vocab = ws.territories, ws.vocab
+    else:
+        territories, vocab = data["territories"], data["vocab"]
+    return Engine(Index(territories, geo), vocab, today).orient(situation, place, territoire, top)
 
 
 def _write_output(path: Path, text: str, force: bool) -> None:

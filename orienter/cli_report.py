@@ -6,7 +6,6 @@ module level. `orienter.cli` is imported inside `register` only: at that moment 
 defined everything it shares, and importing this module first cannot create a cycle.
 """
 
-from __future__ import annotations
 
 import sys
 from enum import Enum

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from .diagnostics import ExitCode, OrienterError
-from .geo import Commune, fold
+from .geo import Commune, Geo, fold
 from .index import Index
 from .model import Service, Structure
 from .territory import Territory
@@ -37,7 +37,11 @@ def territories_summary(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def resolve_commune(ws: Workspace, query: str) -> Commune:
-    res = ws.geo.resolve(query)
+    return resolve_in(ws.geo, query)
+
+
+def resolve_in(geo: Geo, query: str) -> Commune:
+    res = geo.resolve(query)
     if res.commune is not None:
         return res.commune
     if res.candidats:

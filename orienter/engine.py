@@ -475,6 +475,8 @@ class Engine:
         for e in self.index.entries:
             if e.territory.id not in wanted or (e.structure.id, e.service.id) in covering:
                 continue
+            if not _near(e.service.zone, commune):
+                continue
             if any(n in weights for n in e.service.besoins) or proposals.get(e.service.type, 0) > 0:
                 out.append({"structure": e.structure.id, "service": e.service.id, "type": e.service.type,
                             "nom": e.service.nom, "raisons": [f"hors zone d'intervention ({commune.nom} non couverte)"]})
@@ -488,6 +490,17 @@ class Engine:
         if suggestions and suggestions[0]["niveau"] in ("specialise", "institutionnel"):
             return "specialise"
         return "premier_recours"
+
+
+def _near(zone: Any, commune: Commune) -> bool:
+    """A zone in the person's département: the services out of zone worth showing. (Far-away
+    services of a large territory are noise, and the département extract does not hold them.)"""
+    if zone is None:
+        return False
+    dep = commune.departement
+    return (dep in zone.departements or commune.region in zone.regions
+            or any(code.startswith(dep) for code in zone.communes)
+            or any(code in (commune.epci, commune.ept) for code in zone.epci if code))
 
 
 def _diversify(scored: list[dict[str, Any]]) -> None:

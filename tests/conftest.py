@@ -104,3 +104,17 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object
         return runner.invoke(app, [str(a) for a in args], **kwargs)
 
     return invoke
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """No test reads or fills the user's own cache (~/.cache/orienter)."""
+    import os
+
+    previous = os.environ.get("ORIENTER_CACHE")
+    os.environ["ORIENTER_CACHE"] = str(tmp_path_factory.mktemp("cache-orienter"))
+    yield
+    if previous is None:
+        os.environ.pop("ORIENTER_CACHE", None)
+    else:
+        os.environ["ORIENTER_CACHE"] = previous

@@ -278,3 +278,26 @@ def test_path_of_a_case_as_mermaid_and_dot():
     assert "vit seule" not in mmd.stdout  # the free text of a case never goes into a picture
     dot = run("suggest", "--commune", ORLEANS, "--format", "dot", CASE)
     assert dot.stdout.startswith("digraph orientation {") and dot.stdout.rstrip().endswith("}")
+
+
+def test_extract_of_a_departement_gives_the_same_orientation():
+    """The second run reads the département's extract; its answer must not differ."""
+    import os
+
+    first = suggest_json("--commune", ORLEANS, CASE)
+    cache = Path(os.environ["ORIENTER_CACHE"])
+    assert any(p.name.startswith("extrait-") and p.name.endswith("-45.pickle") for p in cache.iterdir())
+    assert suggest_json("--commune", ORLEANS, CASE) == first
+
+
+def test_extract_is_ignored_when_data_change(tmp_path):
+    import shutil
+
+    data = tmp_path / "territories"
+    shutil.copytree(ROOT / "data" / "territories" / "fictif-loiret", data / "fictif-loiret")
+    before = suggest_json("--donnees", str(data), "--commune", ORLEANS, CASE)
+    assert before["suggestions"][0]["type"] == "DAC"
+    dac = data / "fictif-loiret" / "structures" / "fic-dac-bords-de-loire.yaml"
+    dac.write_text(dac.read_text(encoding="utf-8").replace("statut: actif", "statut: ferme", 1), encoding="utf-8")
+    after = suggest_json("--donnees", str(data), "--commune", ORLEANS, CASE)
+    assert all(s["type"] != "DAC" for s in after["suggestions"])

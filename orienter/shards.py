@@ -1,0 +1,180 @@
+"""Per-département extracts of the validated directory, so that `suggest` at national scale reads
+only what can serve the person's commune (DESIGN §6: under 0.5 s with the index cache).
+
+The workspace cache (`cache.py`) holds the whole validated directory: reading it back costs
+about two seconds for 30,000 structures, and its key hashes every byte of every file. A
+professional's question concerns one commune, hence one département: an extract holds the
+vocabulary and, for one département, the territories whose perimeter meets it and the
+structures with a service whose zone meets it (zone keys of its communes, EPCI, the
+département, its région). Services are kept whole, so the engine applies the same filters and
+lists the same exclusions as on the full directory.
+
+Freshness. An extract is tied to a signature of the inputs built from `stat` alone (path,
+size, mtime, ctime, inode of every data and rules file, the program's own signature and today's
+date). Stat-only keys miss an edit made within the same clock tick as the write of the extract
+(git's "racily clean" case): an extract is only used when every input is older than the
+moment it was written, by a margin of two seconds; otherwise the full path runs. An extract is
+written only from data that validated without error, never holds case data, and is stored
+like the workspace cache (private folder, atomic rename, digest checked before unpickling).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import struct
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from .geo import Geo
+    from .territory import Territory
+    from .workspace import Workspace
+
+FORMAT = 1
+MAGIC = b"ORIENTER-EXTRAIT\n"
+_HEADER = struct.Struct(f"!{len(MAGIC)}sHQ32sQ32s")  # magic, format, written_ns, key, length, digest
+RACY_MARGIN_NS = 2_000_000_000
+
+
+def signature(paths: Sequence[Path], rules: Path, today: date) -> tuple[bytes, int] | None:
+    """(key, newest mtime in ns) from stat calls only; None when an input cannot be read."""
+    from .cache import _program_signature
+
+    h = hashlib.blake2b(digest_size=32)
+    try:
+        roots = [Path(p).resolve() for p in paths] + [Path(rules).resolve()]
+        files = [(path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                 for root in roots for path, st in _walk(root)]
+    except OSError:
+        return None
+    # One repr of the whole list: formatting 30,000 lines one by one cost a quarter of the walk.
+    h.update(repr(files).encode("utf-8", "surrogateescape"))
+    newest = max((max(f[2], f[3]) for f in files), default=0)
+    h.update(f"{os.getcwd()}\0{today.isoformat()}\0{FORMAT}\0".encode("utf-8", "surrogateescape"))
+    for part in _program_signature():
+        h.update(part.encode("utf-8", "surrogateescape") + b"\n")
+    return h.digest(), newest
+
+
+def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
+    if root.is_file():
+        return [(str(root), root.stat())]
+    out: list[tuple[str, os.stat_result]] = []
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.name.endswith((".yaml", ".yml")):
+                    out.append((entry.path, entry.stat()))
+    out.sort()
+    return out
+
+
+# --- building an extract ---------------------------------------------------------------------
+
+
+def extract(ws: Workspace, departement: str) -> dict[str, Any]:
+    """The part of a valid workspace that can serve a commune of this département."""
+    from .index import _current_keys
+
+    geo = ws.geo
+    keys = _departement_keys(geo, departement)
+    communes = set(geo.by_dep.get(departement, ()))
+    territories: list[Territory] = []
+    for t in ws.territories:
+        structures = [s for s in t.structures
+                      if any(sv.zone and not keys.isdisjoint(_current_keys(sv.zone, geo)) for sv in s.services)]
+        if structures or not communes.isdisjoint(t.communes):
+            territories.append(replace(t, structures=structures,
+                                       files={s.id: t.files.get(s.id, "") for s in structures}))
+    return {"departement": departement, "vocab": ws.vocab, "territories": territories}
+
+
+def _departement_keys(geo: Geo, departement: str) -> set[str]:
+    keys = {f"d:{departement}"}
+    for code in geo.by_dep.get(departement, ()):
+        c = geo.get(code)
+        if c is None:
+            continue
+        keys.update((f"c:{c.code}", f"r:{c.region}"))
+        if c.epci:
+            keys.add(f"e:{c.epci}")
+        if c.ept:
+            keys.add(f"e:{c.ept}")
+    return keys
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+def _file(folder: Path, paths: Sequence[Path], rules: Path, departement: str) -> Path:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (os.getcwd(), os.fspath(rules), *(os.fspath(p) for p in paths)):
+        h.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    return folder / f"extrait-{h.hexdigest()}-{departement}.pickle"
+
+
+def read(paths: Sequence[Path], rules: Path, departement: str, today: date) -> dict[str, Any] | None:
+    from .cache import _quiet, _safe, cache_dir
+
+    folder = cache_dir()
+    sig = signature(paths, rules, today) if folder else None
+    if folder is None or sig is None:
+        return None
+    key, newest = sig
+    path = _file(folder, paths, rules, departement)
+    try:
+        if not _safe(os.stat(folder)):
+            return None
+        with open(path, "rb") as f:
+            if not _safe(os.fstat(f.fileno())):
+                return None
+            head = f.read(_HEADER.size)
+            magic, fmt, written, stored, length, digest = _HEADER.unpack(head)
+            if magic != MAGIC or fmt != FORMAT or stored != key or newest + RACY_MARGIN_NS > written:
+                return None
+            payload = f.read(length + 1)
+        if len(payload) != length or hashlib.blake2b(payload, digest_size=32).digest() != digest:
+            return None
+        data = _quiet(lambda: pickle.loads(payload))
+        return data if isinstance(data, dict) and data.get("departement") == departement else None
+    except Exception:  # noqa: BLE001 - a broken or foreign extract is ignored, the full path runs
+        return None
+
+
+def write(ws: Workspace, paths: Sequence[Path], rules: Path, departement: str, today: date) -> None:
+    """Store the extract of a valid workspace; any failure is ignored (it is only a cache)."""
+    from .cache import _quiet, cache_dir
+
+    folder = cache_dir()
+    if folder is None or ws.errors:
+        return
+    sig = signature(paths, rules, today)
+    if sig is None:
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        payload = _quiet(lambda: pickle.dumps(extract(ws, departement), protocol=pickle.HIGHEST_PROTOCOL))
+        head = _HEADER.pack(MAGIC, FORMAT, time.time_ns(), sig[0], len(payload),
+                            hashlib.blake2b(payload, digest_size=32).digest())
+        target = _file(folder, paths, rules, departement)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".extrait-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(head)
+                f.write(payload)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except Exception:  # noqa: BLE001
+        return
