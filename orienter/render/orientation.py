@@ -42,6 +42,8 @@ def terminal(o: dict[str, Any]) -> None:
         out.print(needs)
     if not o["suggestions"]:
         out.print(Text("Aucune suggestion.", style="bold"))
+    elif out.width < 110:
+        _blocks(out, o["suggestions"])
     else:
         table = Table(show_lines=True, title="Qui appeler, dans l'ordre", title_justify="left")
         table.add_column("#", justify="right")
@@ -68,6 +70,25 @@ def terminal(o: dict[str, Any]) -> None:
         if len(o["exclus"]) > len(shown):
             out.print(Text("  … `orienter explain` ou --format json pour la liste complète.", style="dim"))
     out.print(Text("Aide à l'orientation : elle ne remplace pas votre jugement clinique.", style="dim italic"))
+
+
+def _blocks(out: Any, suggestions: list[dict[str, Any]]) -> None:
+    """Narrow terminals (and pipes, 80 columns): one block per service reads better than a table."""
+    out.print(Text("Qui appeler, dans l'ordre", style="bold underline"))
+    for s in suggestions:
+        head = Text(f"{s['rang']}. ", style="bold") + Text(s["structure"]["nom"], style="bold")
+        head += Text(f" [{s['type']} · {LEVELS.get(s['niveau'], s['niveau'])}]", style="cyan")
+        out.print(head)
+        out.print(Text(f"   {s['service']['nom']}"))
+        why = [r for r in s["raisons"] if not r.startswith(("intervient à", "niveau de recours"))]
+        if why:
+            out.print(Text("   Pourquoi : " + " ; ".join(why)))
+        short = [c for c in s["conditions"] if not c.startswith("orientation par")]
+        if short:
+            out.print(Text("   Conditions : " + " ; ".join(short[:3])))
+        contact = _contact(s["contact"])
+        out.print(Text("   Contact : ") + Text(contact, style="dim italic" if contact == NR else "")
+                  + Text(f" (vérifié le {s['verifie_le'] or NR})", style="dim"))
 
 
 def markdown(o: dict[str, Any]) -> str:
