@@ -8,6 +8,7 @@ references, shared FINESS/SIRET) need. That keeps memory flat at national scale.
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,10 +50,19 @@ def load_territories(paths: Iterable[Path], geo: Geo, vocab: Vocabulary,
     folders, diags = find_territory_folders(paths)
     checker = _Checker(geo, vocab, today or date.today())
     territories: list[Territory] = []
-    for folder in folders:
-        territory = checker.load_folder(folder)
-        if territory is not None:
-            territories.append(territory)
+    # Reading builds millions of short-lived, acyclic objects (nodes, dicts, models): the cyclic
+    # garbage collector would rescan the growing heap again and again for nothing (measured:
+    # 8.7 s of 22 s at national scale). Reference counting still frees everything.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for folder in folders:
+            territory = checker.load_folder(folder)
+            if territory is not None:
+                territories.append(territory)
+    finally:
+        if enabled:
+            gc.enable()
     diags += checker.diagnostics + checker.cross_checks()
     return LoadResult(territories, sorted(set(diags)), checker.files)
 

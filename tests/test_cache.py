@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from orienter import cache, validation, workspace
+from orienter import cache, validation
 from orienter.workspace import Workspace, load_workspace
 
 RECENT = (date.today() - timedelta(days=3)).isoformat()
@@ -156,7 +156,8 @@ def test_damaged_cache_is_ignored_and_rebuilt(env: dict[str, Any], damage: str) 
     elif damage == "payload":  # one flipped byte: caught by the digest before unpickling
         slot.write_bytes(raw[:head + 10] + bytes([raw[head + 10] ^ 0xFF]) + raw[head + 11:])
     elif damage == "foreign":  # a well-formed file whose pickle is not a workspace
-        payload = pickle.dumps({"autre": 1})
+        data = pickle.dumps({"autre": 1})
+        payload = cache._FRAME.pack(len(data)) + data
         import hashlib
 
         magic, fmt, key, _, _ = cache._HEADER.unpack(raw[:head])
@@ -244,7 +245,9 @@ def test_cache_never_holds_case_data(env: dict[str, Any]) -> None:
         assert b"Quatrepattes" not in blob and "Quatrepattes".encode("utf-16-le") not in blob
     from dataclasses import fields
 
-    stored = pickle.loads(slots(env)[0].read_bytes()[cache._HEADER.size:])
+    raw = slots(env)[0].read_bytes()[cache._HEADER.size:]
+    (size,) = cache._FRAME.unpack(raw[:cache._FRAME.size])
+    stored = pickle.loads(raw[cache._FRAME.size:cache._FRAME.size + size])  # the fields, then the territories
     assert set(stored) == {f.name for f in fields(Workspace)} - {"geo"}
 
 
@@ -278,3 +281,28 @@ def test_folder_search_matches_the_validator(tmp_path: Path, monkeypatch: pytest
         expected, diags = find_territory_folders(paths)
         assert folders == expected, paths
         assert len(notes) == len(diags), (paths, notes, diags)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_special_files_never_block_the_key(env: dict[str, Any], kind: str) -> None:
+    """A FIFO would block open(), /dev/zero never ends: the key refuses both (validation reports)."""
+    import signal
+
+    path = env["structure"].parent / "special.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+    def hang(*_: object) -> None:
+        raise TimeoutError("la clé du cache a bloqué")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    try:
+        with pytest.raises(ValueError):
+            cache.content_key([env["data"]], Path("rules"), date.today())
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
