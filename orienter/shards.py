@@ -40,6 +40,7 @@ FORMAT = 1
 MAGIC = b"ORIENTER-EXTRAIT\n"
 _HEADER = struct.Struct(f"!{len(MAGIC)}sHQ32sQ32s")  # magic, format, written_ns, key, length, digest
 RACY_MARGIN_NS = 2_000_000_000
+MAX_EXTRACTS = 120
 
 
 def signature(paths: Sequence[Path], rules: Path, today: date) -> tuple[bytes, int] | None:
@@ -176,5 +177,13 @@ def write(ws: Workspace, paths: Sequence[Path], rules: Path, departement: str, t
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _prune(folder)
     except Exception:  # noqa: BLE001
         return
+
+
+def _prune(folder: Path) -> None:
+    """Keep the most recent extracts only: one per département and way of calling adds up."""
+    files = sorted(folder.glob("extrait-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in files[MAX_EXTRACTS:]:
+        old.unlink(missing_ok=True)
