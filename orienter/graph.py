@@ -74,7 +74,6 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         place = resolve_commune(ws, commune)
 
     filtered = besoin is not None or place is not None
-    wanted = {t.id for t in chosen}
     covering = {id(e.service) for e in index.covering(place)} if place is not None else None
 
     g = nx.MultiDiGraph()

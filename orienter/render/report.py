@@ -515,7 +515,7 @@ def html_page(report: dict[str, Any]) -> str:
                     '<meta name="viewport" content="width=device-width, initial-scale=1">',
                     f"<title>Rapport de lisibilité — {_e(fr_date(report['date']))}</title>",
                     f"<style>{_CSS}</style></head><body><main>",
-                    f"<h1>Rapport de lisibilité des territoires</h1>",
+                    "<h1>Rapport de lisibilité des territoires</h1>",
                     f'<p class="meta">Généré par <code>orienter rapport</code> le {_e(fr_date(report["date"]))} · '
                     f"{len(ts)} territoire(s)</p>"]
     _validation_note(report, lambda s: H.append(f'<p class="alert">{_e(s)}</p>'))
