@@ -95,8 +95,13 @@ def cache_dir() -> Path | None:
 
 
 def cached_workspace(paths: Sequence[Path], rules: Path, today: date,
-                     build: Callable[[], Workspace]) -> Workspace:
-    """The workspace from the cache when the key matches, else `build()` (then stored)."""
+                     build: Callable[[], Workspace], *, complete: bool = True,
+                     structures: bool = True) -> Workspace:
+    """The workspace from the cache when the key matches, else `build()` (then stored).
+
+    `complete=False`: `build()` keeps only part of the structures, so its result is not stored.
+    `structures=False`: only the diagnostics are wanted (validate): the territories' frames are
+    not unpickled, and memory stays small."""
     folder = cache_dir()
     if folder is None:
         return build()
@@ -104,10 +109,12 @@ def cached_workspace(paths: Sequence[Path], rules: Path, today: date,
         slot, key = _slot(folder, paths, rules), content_key(paths, rules, today)
     except Exception:  # noqa: BLE001 - unreadable or special file, odd path: validation will say what
         return build()
-    ws = _read(slot, key)
+    ws = _read(slot, key, structures)
     if ws is not None:
         return ws
     ws = build()
+    if not complete:
+        return ws
     try:
         # A file edited while we validated: the result matches neither version, do not keep it.
         if content_key(paths, rules, today) == key:
@@ -225,7 +232,7 @@ def _safe(st: os.stat_result) -> bool:
     return not (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _read(slot: Path, key: bytes) -> Workspace | None:
+def _read(slot: Path, key: bytes, structures: bool = True) -> Workspace | None:
     try:
         if not _safe(os.stat(slot.parent)):
             return None
@@ -250,13 +257,13 @@ def _read(slot: Path, key: bytes) -> Workspace | None:
             if f.read(1) or h.digest() != digest:
                 return None
             f.seek(_HEADER.size)
-            content = _quiet(lambda: _load_frames(f, length), freeze=length > FREEZE_BYTES)
+            content = _quiet(lambda: _load_frames(f, length, structures), freeze=structures and length > FREEZE_BYTES)
         return _workspace(content)
     except Exception:  # noqa: BLE001 - corrupt, truncated, foreign: rebuild
         return None
 
 
-def _load_frames(f: Any, length: int) -> Any:
+def _load_frames(f: Any, length: int, structures: bool = True) -> Any:
     """The fields, then one pickle per territory: the pickler's memo stays one territory big."""
     def frame() -> Any:
         (size,) = _FRAME.unpack(f.read(_FRAME.size))
@@ -265,6 +272,9 @@ def _load_frames(f: Any, length: int) -> Any:
     content = frame()
     if not isinstance(content, dict) or not isinstance(content.get("territories"), int):
         return None
+    if not structures:  # diagnostics only: the territories are not read (the digest was checked)
+        content["territories"] = []
+        return content
     content["territories"] = [frame() for _ in range(content["territories"])]
     if f.tell() != _HEADER.size + length:
         return None

@@ -105,7 +105,10 @@ def validate_cmd(
     if codes:
         report.write(report.codes_table())
         return
-    ws = _workspace(chemins, regles, strict_data=False)
+    from .workspace import load_workspace
+
+    # Diagnostics only: no structure stays in memory (flat memory at national scale).
+    ws = load_workspace(chemins, regles, structures=False)
     diags = ws.diagnostics
     if format == ValidateFormat.json:
         report.write(report.as_json(diags, ws.files, strict))
@@ -184,7 +187,10 @@ def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int],
     # One département's extract is enough to answer for one commune (orienter/shards.py).
     data = None if territoire else shards.read(paths, rules, place.departement, today)
     if data is None:
-        ws = _workspace(paths, rules)
+        from .workspace import load_workspace, require_valid
+
+        keep = None if territoire else shards.keeper(geo, place.departement)
+        ws = require_valid(load_workspace(paths, rules, today, keep=keep))
         if not territoire:
             shards.write(ws, paths, rules, place.departement, today)
         territories, vocab = ws.territories, ws.vocab

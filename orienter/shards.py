@@ -29,10 +29,11 @@ import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from .geo import Geo
+    from .model import Structure
     from .territory import Territory
     from .workspace import Workspace
 
@@ -85,19 +86,25 @@ def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
 
 def extract(ws: Workspace, departement: str) -> dict[str, Any]:
     """The part of a valid workspace that can serve a commune of this département."""
-    from .index import _current_keys
-
     geo = ws.geo
-    keys = _departement_keys(geo, departement)
+    wanted = keeper(geo, departement)
     communes = set(geo.by_dep.get(departement, ()))
     territories: list[Territory] = []
     for t in ws.territories:
-        structures = [s for s in t.structures
-                      if any(sv.zone and not keys.isdisjoint(_current_keys(sv.zone, geo)) for sv in s.services)]
+        structures = [s for s in t.structures if wanted(s)]
         if structures or not communes.isdisjoint(t.communes):
             territories.append(replace(t, structures=structures,
                                        files={s.id: t.files.get(s.id, "") for s in structures}))
     return {"departement": departement, "vocab": ws.vocab, "territories": territories}
+
+
+def keeper(geo: Geo, departement: str) -> Callable[[Structure], bool]:
+    """Which structures an extract of this département needs: to validate the whole directory
+    while holding only these in memory."""
+    from .index import _current_keys
+
+    keys = _departement_keys(geo, departement)
+    return lambda s: any(sv.zone and not keys.isdisjoint(_current_keys(sv.zone, geo)) for sv in s.services)
 
 
 def _departement_keys(geo: Geo, departement: str) -> set[str]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .diagnostics import Diagnostic
 from .geo import Geo
@@ -46,9 +46,11 @@ class LoadResult:
 
 
 def load_territories(paths: Iterable[Path], geo: Geo, vocab: Vocabulary,
-                     today: date | None = None) -> LoadResult:
+                     today: date | None = None, keep: Callable[[Structure], bool] | None = None) -> LoadResult:
+    """`keep` says which validated structures to hold in memory (all by default): `validate`
+    keeps none and `suggest` only those of one département, so that memory stays flat."""
     folders, diags = find_territory_folders(paths)
-    checker = _Checker(geo, vocab, today or date.today())
+    checker = _Checker(geo, vocab, today or date.today(), keep)
     territories: list[Territory] = []
     # Reading builds millions of short-lived, acyclic objects (nodes, dicts, models): the cyclic
     # garbage collector would rescan the growing heap again and again for nothing (measured:
@@ -68,7 +70,8 @@ def load_territories(paths: Iterable[Path], geo: Geo, vocab: Vocabulary,
 
 
 class _Checker:
-    def __init__(self, geo: Geo, vocab: Vocabulary, today: date):
+    def __init__(self, geo: Geo, vocab: Vocabulary, today: date, keep: Callable[[Structure], bool] | None = None):
+        self.keep = keep
         self.geo = geo
         self.vocab = vocab
         self.today = today
@@ -119,8 +122,9 @@ class _Checker:
             if model is None:
                 continue
             self._check_structure(doc, base, model, territory)
-            territory.structures.append(model)
-            territory.files[model.id] = doc.file
+            if self.keep is None or self.keep(model):
+                territory.structures.append(model)
+                territory.files[model.id] = doc.file
 
     # --- one structure ------------------------------------------------------------------
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .diagnostics import Diagnostic, ExitCode, OrienterError
 from .geo import Geo, load_geo
 from .paths import data_dir, rules_dir
+from .model import Structure
 from .territory import Territory
 from .vocabulary import Vocabulary
 
@@ -41,8 +42,15 @@ class Workspace:
 
 
 def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = None,
-                   today: date | None = None, *, cache: bool = True) -> Workspace:
-    """`cache=True` reuses the result of an earlier run on the same files (orienter/cache.py)."""
+                   today: date | None = None, *, cache: bool = True,
+                   keep: Callable[[Structure], bool] | None = None, structures: bool = True) -> Workspace:
+    """`cache=True` reuses the result of an earlier run on the same files (orienter/cache.py).
+
+    `structures=False` (validate): diagnostics only, no structure is held in memory.
+    `keep`: hold only the structures it accepts (suggest, one département); such a partial
+    workspace is never stored in the cache, but a complete one from the cache is welcome."""
+    if not structures:
+        keep = _nothing
     rules = rules or rules_dir()
     paths = list(paths or [data_dir()])
     today = today or date.today()
@@ -54,7 +62,7 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
 
         geo = load_geo()
         vocab, vdiags = load_vocabulary(rules)
-        result = load_territories(paths, geo, vocab, today)
+        result = load_territories(paths, geo, vocab, today, keep)
         return Workspace(geo, vocab, result.territories, sorted(set(vdiags + result.diagnostics)),
                          result.files, rules)
 
@@ -62,7 +70,11 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
         return build()
     from .cache import cached_workspace
 
-    return cached_workspace(paths, rules, today, build)
+    return cached_workspace(paths, rules, today, build, complete=keep is None, structures=structures)
+
+
+def _nothing(_: Structure) -> bool:
+    return False
 
 
 def require_valid(ws: Workspace) -> Workspace:
