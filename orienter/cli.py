@@ -20,7 +20,9 @@ import typer  # noqa: E402
 
 from .diagnostics import ExitCode, OrienterError  # noqa: E402
 
-app = typer.Typer(
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SETTINGS: dict[str, Any] = dict(
     name="orienter",
     help="Annuaire vérifié des services d'appui, de soins et d'accompagnement d'un territoire, "
     "et aide à l'orientation : qui appeler d'abord, et pourquoi.",
@@ -30,7 +32,39 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+class _Commands:
+    """Commands are recorded, then registered: the full app for help and tests, and for a run
+    an app holding only the command invoked. Typer builds the parameters of every registered
+    command at start-up (about 0.13 s for all of them); one command costs a tenth of that."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
+
+    def command(self, name: str, **kwargs: Any) -> Callable[[F], F]:
+        def record(func: F) -> F:
+            self.entries.append((name, func, kwargs))
+            return func
+
+        return record
+
+    def app(self, only: str | None = None) -> typer.Typer:
+        built = typer.Typer(**_SETTINGS)
+        built.callback()(_root)  # a group even with one command: `orienter suggest ...` keeps its name
+        for name, func, kwargs in self.entries:
+            if only is None or name == only:
+                built.command(name, **kwargs)(func)
+        return built
+
+
+commands = _Commands()
+
+
+def _root() -> None:
+    """Annuaire vérifié des services d'appui, de soins et d'accompagnement d'un territoire, et aide à
+    l'orientation : qui appeler d'abord, et pourquoi."""
+
+
 
 
 class Format(str, Enum):
@@ -90,7 +124,7 @@ def _index(ws: Any) -> Any:
 # --- validate -------------------------------------------------------------------------------
 
 
-@app.command("validate")
+@commands.command("validate")
 @guarded
 def validate_cmd(
     chemins: Optional[List[Path]] = typer.Argument(None, help="Fichiers ou dossiers de territoires (défaut : data/territories)."),
@@ -122,7 +156,7 @@ def validate_cmd(
     raise typer.Exit(int(ExitCode.INPUT if failing else ExitCode.OK))
 
 
-@app.command("schema")
+@commands.command("schema")
 @guarded
 def schema_cmd() -> None:
     """Affiche le schéma JSON (draft-07) des fichiers de territoire, pour les éditeurs."""
@@ -220,7 +254,7 @@ TOP = typer.Option(8, "--top", min=1, max=50, help="Nombre de suggestions.")
 TEXTE = typer.Argument(None, help="Description libre de la situation (ou - pour l'entrée standard).")
 
 
-@app.command("suggest")
+@commands.command("suggest")
 @guarded
 def suggest_cmd(
     texte: Optional[str] = TEXTE, fichier: Optional[Path] = FICHIER, commune: Optional[str] = COMMUNE,
@@ -237,7 +271,7 @@ def suggest_cmd(
     _render_orientation(o, format, explain, output, force)
 
 
-@app.command("explain")
+@commands.command("explain")
 @guarded
 def explain_cmd(
     texte: Optional[str] = TEXTE, fichier: Optional[Path] = FICHIER, commune: Optional[str] = COMMUNE,
@@ -280,7 +314,7 @@ def _as_text(data: dict[str, Any], format: "SuggestFormat") -> str:
     return path.mermaid(data) if format == SuggestFormat.mermaid else path.dot(data)
 
 
-@app.command("test")
+@commands.command("test")
 @guarded
 def test_cmd(
     chemins: Optional[List[Path]] = typer.Argument(None, help="Fichiers ou dossiers de cas (défaut : tests/cas)."),
@@ -321,7 +355,7 @@ def test_cmd(
 # --- directory ------------------------------------------------------------------------------
 
 
-@app.command("communes")
+@commands.command("communes")
 @guarded
 def communes_cmd(
     requete: str = typer.Argument(..., help="Nom (approché), code INSEE ou code postal."),
@@ -352,7 +386,7 @@ def communes_cmd(
         raise typer.Exit(int(ExitCode.INPUT))
 
 
-@app.command("territoires")
+@commands.command("territoires")
 @guarded
 def territoires_cmd(format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
                     regles: Optional[Path] = REGLES) -> None:
@@ -363,7 +397,7 @@ def territoires_cmd(format: Format = FORMAT, donnees: Optional[List[Path]] = DON
     _emit(rows, format, "territories")
 
 
-@app.command("structures")
+@commands.command("structures")
 @guarded
 def structures_cmd(
     territoire: Optional[str] = typer.Option(None, "--territoire", "-t", help="Identifiant du territoire."),
@@ -378,7 +412,7 @@ def structures_cmd(
     _emit(structures_list(ws, _index(ws), territoire, type, commune), format, "structures")
 
 
-@app.command("fiche")
+@commands.command("fiche")
 @guarded
 def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure ou d'un service."),
               format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
@@ -390,7 +424,7 @@ def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure
     _emit(structure_sheet(ws, _index(ws), ident), format, "sheet")
 
 
-@app.command("cherche")
+@commands.command("cherche")
 @guarded
 def cherche_cmd(texte: str = typer.Argument(..., help="Nom, sigle, type ou besoin, même approché."),
                 format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
@@ -421,11 +455,14 @@ def _emit(data: Any, format: Format, view: str) -> None:
 
 
 from . import cli_report  # noqa: E402
-cli_report.register(app)
+cli_report.register(commands)
+app = commands.app()  # every command: `orienter --help`, unknown commands, tests
 
 
 def main() -> None:
-    app()
+    name = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    known = {entry[0] for entry in commands.entries}
+    (commands.app(name) if name in known else app)()
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def _emit_json(data: Any, output: Optional[Path], force: bool, what: str) -> Non
         write_output(output, dump, force, what)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Any) -> None:
     """Add `rapport` and `graphe` to the app."""
     from .cli import DONNEES, REGLES, _workspace, guarded
 
