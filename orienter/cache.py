@@ -109,10 +109,15 @@ def cached_workspace(paths: Sequence[Path], rules: Path, today: date,
         slot, key = _slot(folder, paths, rules), content_key(paths, rules, today)
     except Exception:  # noqa: BLE001 - unreadable or special file, odd path: validation will say what
         return build()
-    ws = _read(slot, key, structures)
-    if ws is not None:
-        return ws
+    # Diagnostics only (validate): its own slot, never served to a command that needs structures.
+    diagnostics_slot = slot.with_name(slot.stem + "-diagnostics.pickle")
+    for candidate in ([] if structures else [diagnostics_slot]) + [slot]:
+        ws = _read(candidate, key, structures)
+        if ws is not None:
+            return ws
     ws = build()
+    if not structures:
+        slot, complete = diagnostics_slot, True
     if not complete:
         return ws
     try:

@@ -306,3 +306,16 @@ def test_special_files_never_block_the_key(env: dict[str, Any], kind: str) -> No
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_diagnostics_only_loads_have_their_own_slot(env: dict[str, Any]) -> None:
+    """validate keeps no structure in memory: its cached result must never serve a command that
+    needs the structures, and a second validate must not re-read the YAML."""
+    first = load(env, structures=False)
+    assert first.territories[0].structures == []
+    assert len(env["builds"]) == 1
+    again = load(env, structures=False)
+    assert len(env["builds"]) == 1 and again.diagnostics == first.diagnostics
+    assert list(env["cache"].glob("*-diagnostics.pickle"))
+    full = load(env)
+    assert len(env["builds"]) == 2 and full.territories[0].structures
