@@ -209,10 +209,6 @@ class Geo:
         row = self._row(code)
         return self._make(row) if row else None
 
-    def is_current(self, code: str) -> bool:
-        row = self._row(code)
-        return row is not None and row[2] == "C"
-
     def all_current(self) -> list[str]:
         return list(self._actuelles)
 

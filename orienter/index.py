@@ -40,15 +40,6 @@ def commune_keys(c: Commune) -> list[str]:
     return keys
 
 
-def zone_contains(zone: Zone | None, c: Commune, geo: Geo) -> bool:
-    if zone is None:
-        return False
-    keys = set(commune_keys(c))
-    if not keys.intersection(_current_keys(zone, geo)):
-        return False
-    return not (zone.exclus and keys.intersection(_current_keys(Zone(**zone.exclus.model_dump()), geo)))
-
-
 def _current_keys(zone: Zone, geo: Geo) -> list[str]:
     """Zone keys with arrondissements and communes déléguées mapped to their current commune,
     the only commune code a person's resolution yields."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from .diagnostics import Diagnostic
 from .model import Service, Structure, Territoire
@@ -29,13 +29,6 @@ class Territory:
     @property
     def id(self) -> str:
         return self.model.id
-
-
-def iter_services(territories: Iterable[Territory]) -> Iterator[tuple[Territory, Structure, Service]]:
-    for t in territories:
-        for s in t.structures:
-            for sv in s.services:
-                yield t, s, sv
 
 
 def find_territory_folders(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:

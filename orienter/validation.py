@@ -19,7 +19,7 @@ from .diagnostics import Diagnostic
 from .geo import Geo
 from .loading import Document, Loc, load_yaml
 from .model import Contact, Service, Structure, Territoire, Verification, Zone
-from .territory import TERRITORY_FILE, Territory, find_territory_folders, iter_services  # noqa: F401
+from .territory import TERRITORY_FILE, Territory, find_territory_folders  # noqa: F401
 from .paths import display_path
 from .schema import dotted, validate_model
 from .vocabulary import Vocabulary
