@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .diagnostics import Diagnostic
-from .model import Service, Structure, Territoire
+from .model import Structure, Territoire
 from .paths import display_path
 
 TERRITORY_FILE = "territoire.yaml"
