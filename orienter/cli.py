@@ -227,10 +227,10 @@ def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int],
         ws = require_valid(load_workspace(paths, rules, today, keep=keep))
         if not territoire:
             shards.write(ws, paths, rules, place.departement, today)
-        territories, vocab = ws.territories, ws.vocab
+        index, vocab = Index(ws.territories, geo), ws.vocab
     else:
-        territories, vocab = data["territories"], data["vocab"]
-    return Engine(Index(territories, geo), vocab, today).orient(situation, place, territoire, top)
+        index, vocab = data["index"].with_geo(geo), data["vocab"]
+    return Engine(index, vocab, today).orient(situation, place, territoire, top)
 
 
 def _write_output(path: Path, text: str, force: bool) -> None:

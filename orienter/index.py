@@ -66,6 +66,15 @@ class Index:
                     if sv.zone.exclus:
                         self._excluded[idx] = set(_current_keys(Zone(**sv.zone.exclus.model_dump()), geo))
 
+    def __getstate__(self) -> dict[str, object]:
+        # Stored inside a département extract (shards.py): the geography is the package's own,
+        # reattached on load with `with_geo`.
+        return {k: v for k, v in self.__dict__.items() if k != "geo"}
+
+    def with_geo(self, geo: Geo) -> Index:
+        self.geo = geo
+        return self
+
     def covering(self, commune: Commune) -> list[Entry]:
         """Services whose zone contains the commune, in data order (deterministic)."""
         keys = commune_keys(commune)

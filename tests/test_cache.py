@@ -248,7 +248,7 @@ def test_cache_never_holds_case_data(env: dict[str, Any]) -> None:
 
     extract = next(p for p in written if p.name.startswith("extrait-"))
     stored = pickle.loads(extract.read_bytes()[shards._HEADER.size:])
-    assert set(stored) == {"departement", "vocab", "territories"}
+    assert set(stored) == {"departement", "vocab", "territories", "index"}
 
 
 def test_clear_removes_the_files(env: dict[str, Any]) -> None:
