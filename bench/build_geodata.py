@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from orienter.geo import fold_name  # noqa: E402  (the same folding as at run time)
+from orienter.load.geo import fold_name  # noqa: E402  (the same folding as at run time)
 
 TYPES = {"commune-actuelle": "C", "commune-deleguee": "D", "commune-associee": "A",
          "arrondissement-municipal": "M"}

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from orienter.geo import Geo  # noqa: E402
-from orienter.paths import rules_dir  # noqa: E402
-from orienter.vocabulary import load_vocabulary  # noqa: E402
+from orienter.load.geo import Geo  # noqa: E402
+from orienter.core.paths import rules_dir  # noqa: E402
+from orienter.load.vocabulary import load_vocabulary  # noqa: E402
 
 MARKER = ".orienter-bench"
 COM = ("975", "977", "978", "984", "986", "987", "988", "989")  # collectivités d'outre-mer

@@ -1,3 +1,3 @@
-from .cli import main
+from orienter.cli.app import main
 
 main()

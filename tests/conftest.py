@@ -91,10 +91,10 @@ def minimal_files() -> dict[str, str]:
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     """Run `orienter ARGS...` in-process with tmp_path as current folder (reports show
     relative paths such as t/structures/x.yaml)."""
-    from orienter.cli import app
+    from orienter.cli.app import app
 
     monkeypatch.chdir(tmp_path)
-    # Hermetic: never read or fill the user's cache (orienter/cache.py); repeated runs within
+    # Hermetic: never read or fill the user's cache (orienter/store/cache.py); repeated runs within
     # one test still go through it.
     monkeypatch.setenv("ORIENTER_CACHE", str(tmp_path / ".cache-orienter"))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: no truncated names in text output

@@ -1,4 +1,4 @@
-"""The workspace cache (orienter/cache.py): same answers as without it, rebuilt whenever a file
+"""The workspace cache (orienter/store/cache.py): same answers as without it, rebuilt whenever a file
 changes (even a same-size edit that keeps the mtime), ignored when damaged, never a case."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from orienter import cache, validation
-from orienter.workspace import Workspace, load_workspace
+from orienter.store import cache
+from orienter.load import validation
+from orienter.load.workspace import Workspace, load_workspace
 
 RECENT = (date.today() - timedelta(days=3)).isoformat()
 TERRITOIRE = "id: t-cache\nnom: Territoire du cache\nfictif: true\nperimetre:\n  departements: [\"94\"]\n"
@@ -105,7 +106,7 @@ def test_same_size_edit_with_the_same_mtime_is_seen(env: dict[str, Any]) -> None
 @pytest.mark.parametrize("change", ["add", "remove", "territory", "rules", "today", "cwd", "paths"])
 def test_any_input_change_rebuilds(env: dict[str, Any], change: str, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from orienter.paths import rules_dir
+    from orienter.core.paths import rules_dir
 
     rules = tmp_path / "rules"
     rules.mkdir()
@@ -230,21 +231,21 @@ def test_slots_are_bounded(env: dict[str, Any], tmp_path: Path, monkeypatch: pyt
 
 def test_cache_never_holds_case_data(env: dict[str, Any]) -> None:
     """`suggest` reads a situation after loading the workspace: nothing of it reaches the cache."""
-    pytest.importorskip("orienter.engine")
+    pytest.importorskip("orienter.engine.orient")
     from typer.testing import CliRunner
 
-    from orienter.cli import app
+    from orienter.cli.app import app
 
     secret = "Madame Zéphyrine Quatrepattes, née le 03/04/1941"
     result = CliRunner().invoke(app, ["suggest", "--donnees", str(env["data"]), "--commune", "94081", "--age",
                                       "82", "--format", "json", secret])
     assert result.exit_code in (0, 1), result.output
     written = list(env["cache"].iterdir())
-    assert written  # suggest leaves a département extract (orienter/shards.py)
+    assert written  # suggest leaves a département extract (orienter/store/shards.py)
     for path in written:
         blob = path.read_bytes()
         assert b"Quatrepattes" not in blob and "Quatrepattes".encode("utf-16-le") not in blob
-    from orienter import shards
+    from orienter.store import shards
 
     extract = next(p for p in written if p.name.startswith("extrait-"))
     stored = pickle.loads(extract.read_bytes()[shards._HEADER.size:])
@@ -258,7 +259,8 @@ def test_clear_removes_the_files(env: dict[str, Any]) -> None:
 
 
 def test_constants_match_the_loader_and_the_validator() -> None:
-    from orienter import loading, validation
+    from orienter.load import yamlsafe as loading
+    from orienter.load import validation
 
     assert cache.MAX_FILE_BYTES == loading.MAX_FILE_BYTES
     assert cache.TERRITORY_FILE == validation.TERRITORY_FILE
@@ -266,7 +268,7 @@ def test_constants_match_the_loader_and_the_validator() -> None:
 
 def test_folder_search_matches_the_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The key must cover what validation reads: both find the same territory folders."""
-    from orienter.validation import find_territory_folders
+    from orienter.load.validation import find_territory_folders
 
     for rel in ("root/a/territoire.yaml", "root/b/c/territoire.yaml", "root/a/structures/x.yaml",
                 "root/vide/notes.txt", "seul/territoire.yaml"):

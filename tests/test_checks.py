@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from orienter.checks import (KEY_TYPES, POIDS_CHEVAUCHEMENTS, POIDS_COMPLETUDE, POIDS_COUVERTURE,
+from orienter.directory.checks import (KEY_TYPES, POIDS_CHEVAUCHEMENTS, POIDS_COMPLETUDE, POIDS_COUVERTURE,
                              POIDS_FRAICHEUR, POIDS_HISTORIQUES, build_report, failures, parse_fail_on)
-from orienter.workspace import Workspace, load_workspace
+from orienter.load.workspace import Workspace, load_workspace
 
 TODAY = date.today()
 RECENT = (TODAY - timedelta(days=3)).isoformat()

@@ -1,19 +1,19 @@
 """docs/cli.md is generated from the commands: it must match them (regenerate with
-`python -m orienter.clidoc > docs/cli.md`)."""
+`python -m orienter.cli.clidoc > docs/cli.md`)."""
 
 from pathlib import Path
 
-from orienter.clidoc import reference
+from orienter.cli.clidoc import reference
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
 def test_cli_reference_is_up_to_date() -> None:
-    assert DOC.read_text(encoding="utf-8") == reference(), "régénérez : python -m orienter.clidoc > docs/cli.md"
+    assert DOC.read_text(encoding="utf-8") == reference(), "régénérez : python -m orienter.cli.clidoc > docs/cli.md"
 
 
 def test_every_command_is_documented() -> None:
-    from orienter.cli import commands
+    from orienter.cli.app import commands
 
     text = DOC.read_text(encoding="utf-8")
     for name, _, _ in commands.entries:

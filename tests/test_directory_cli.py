@@ -423,7 +423,7 @@ def test_schema_is_draft7(cli) -> None:
 
 def test_schema_validates_the_minimal_files(cli, tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from orienter.loading import load_yaml_text
+    from orienter.load.yamlsafe import load_yaml_text
 
     schema = json.loads(cli("schema").stdout)
     validator = jsonschema.Draft7Validator(schema)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from orienter.cli import app
+from orienter.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 ORLEANS = "45234"  # a commune of the fictional training territory
@@ -31,9 +31,9 @@ def suggest_json(*args: str) -> dict:
 
 @pytest.fixture(scope="module")
 def lexicon():
-    from orienter.engine import Engine
-    from orienter.workspace import load_workspace
-    from orienter.index import Index
+    from orienter.engine.orient import Engine
+    from orienter.load.workspace import load_workspace
+    from orienter.store.index import Index
 
     ws = load_workspace([ROOT / "data" / "territories"])
     return Engine(Index(ws.territories, ws.geo), ws.vocab).lexicon

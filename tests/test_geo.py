@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from orienter.geo import fold, fold_name, load_geo
+from orienter.load.geo import fold, fold_name, load_geo
 
 
 @pytest.fixture(scope="module")

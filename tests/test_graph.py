@@ -12,9 +12,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from orienter import graph
-from orienter.diagnostics import OrienterError
-from orienter.workspace import Workspace, load_workspace
+from orienter.directory import graph
+from orienter.core.diagnostics import OrienterError
+from orienter.load.workspace import Workspace, load_workspace
 from test_checks import ALL4, IVRY, VITRY, service, structure, territory_a, write_territory
 
 TRICKY = 'CMP "Les Cèdres" [adultes] (secteur {1}) | <b>#1</b> `x`; fin'

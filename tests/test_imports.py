@@ -20,7 +20,7 @@ HEAVY_FOR_IMPORT = ("yaml", "pydantic", "rapidfuzz", "networkx", "rich.table")
 RUN_CLI = """
 import sys
 sys.argv = ["orienter", *sys.argv[1:]]
-from orienter.cli import main
+from orienter.cli.app import main
 try:
     main()
 except SystemExit:
@@ -72,8 +72,8 @@ def explain(modules: list[tuple[int, str]], targets: tuple[str, ...]) -> str:
 
 
 def test_import_cli_stays_light() -> None:
-    modules, _ = importtime("import orienter.cli")
-    assert loaded(modules, "orienter.cli")
+    modules, _ = importtime("import orienter.cli.app")
+    assert loaded(modules, "orienter.cli.app")
     found = [t for t in HEAVY_FOR_IMPORT if loaded(modules, t)]
     assert not found, explain(modules, HEAVY_FOR_IMPORT)
 

@@ -1,4 +1,4 @@
-"""The safe YAML loader (orienter/loading.py, DESIGN §8): typing that keeps French codes as
+"""The safe YAML loader (orienter/load/yamlsafe.py, DESIGN §8): typing that keeps French codes as
 text, hostile files refused with a located French diagnostic, never an exception."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orienter import loading
-from orienter.diagnostics import CODES
-from orienter.loading import load_yaml, load_yaml_bytes, load_yaml_text
+from orienter.load import yamlsafe as loading
+from orienter.core.diagnostics import CODES
+from orienter.load.yamlsafe import load_yaml, load_yaml_bytes, load_yaml_text
 
 
 @contextmanager

@@ -26,12 +26,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orienter.diagnostics import CODES, Diagnostic, OrienterError
-from orienter.geo import Resolution, load_geo
-from orienter.loading import MAX_DEPTH, MAX_FILE_BYTES, Document, load_yaml, load_yaml_bytes, load_yaml_text
-from orienter.paths import rules_dir
-from orienter.validation import load_territories
-from orienter.vocabulary import load_vocabulary
+from orienter.core.diagnostics import CODES, Diagnostic, OrienterError
+from orienter.load.geo import Resolution, load_geo
+from orienter.load.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES, Document, load_yaml, load_yaml_bytes, load_yaml_text
+from orienter.core.paths import rules_dir
+from orienter.load.validation import load_territories
+from orienter.load.vocabulary import load_vocabulary
 
 settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -223,7 +223,7 @@ def test_fifty_megabyte_file_is_refused_without_reading_it(tmp_path: Path, vocab
             f.write(chunk)
     assert big.stat().st_size > MAX_FILE_BYTES
     monkeypatch.setenv("ORIENTER_CACHE", str(tmp_path / "cache"))
-    from orienter.workspace import load_workspace
+    from orienter.load.workspace import load_workspace
 
     load_geo()
     tracemalloc.start()
@@ -286,7 +286,7 @@ SPECIAL = """
 import resource, sys
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-from orienter.loading import load_yaml
+from orienter.load.yamlsafe import load_yaml
 doc, diags = load_yaml(Path(sys.argv[1]), "x.yaml")
 print(" ".join(d.code for d in diags))
 """
@@ -361,10 +361,10 @@ CRITERIA = sorted(getattr(_RULES, "criteres", {})) or ["mmse"]
 
 @pytest.fixture(scope="module")
 def engine() -> Any:
-    pytest.importorskip("orienter.engine")
-    from orienter.engine import Engine
-    from orienter.index import Index
-    from orienter.workspace import load_workspace
+    pytest.importorskip("orienter.engine.orient")
+    from orienter.engine.orient import Engine
+    from orienter.store.index import Index
+    from orienter.load.workspace import load_workspace
 
     ws = load_workspace(cache=False)
     return Engine(Index(ws.territories, ws.geo), ws.vocab)
@@ -372,7 +372,7 @@ def engine() -> Any:
 
 @given(text=st.one_of(st.text(max_size=300), FRENCH))
 def test_matcher_reads_any_text(engine: Any, text: str) -> None:
-    from orienter.matcher import Reading
+    from orienter.engine.matcher import Reading
 
     reading = engine.lexicon.read(text)
     assert isinstance(reading, Reading)
@@ -387,7 +387,7 @@ def test_matcher_reads_any_text(engine: Any, text: str) -> None:
        commune=st.sampled_from(["94081", "94028", "45234", "29019", "75056"]))
 def test_engine_orients_any_situation(engine: Any, texte: str, age: int | None, besoins: list[str],
                                       criteres: dict[str, Any], commune: str) -> None:
-    from orienter.model import Situation
+    from orienter.load.model import Situation
 
     place = load_geo().get(commune)
     assert place is not None

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LINE_RE, RECENT, SUMMARY_RE, write_tree
-from orienter.diagnostics import CODES
+from orienter.core.diagnostics import CODES
 
 S = "t/structures/x.yaml"
 Y = "t/structures/y.yaml"
@@ -256,11 +256,11 @@ def test_o001_unreadable_file(cli, tmp_path: Path, minimal_files) -> None:
 
 
 def test_o004_oversized_file(cli, tmp_path: Path, minimal_files, monkeypatch: pytest.MonkeyPatch) -> None:
-    import orienter.loading
+    import orienter.load.yamlsafe
 
     # A limit just above the largest rules file, so that only our padded file exceeds it.
     limit = max(p.stat().st_size for p in (REPO / "rules").glob("*.yaml")) + 1000
-    monkeypatch.setattr(orienter.loading, "MAX_FILE_BYTES", limit)
+    monkeypatch.setattr(orienter.load.yamlsafe, "MAX_FILE_BYTES", limit)
     files = dict(minimal_files)
     files[S] = files[S] + "# " + "x" * limit + "\n"
     write_tree(tmp_path, files)

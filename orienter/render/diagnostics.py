@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from typing import Iterable
 
-from ..diagnostics import CODES, Diagnostic, format_line
+from orienter.core.diagnostics import CODES, Diagnostic, format_line
 
 
 def summary(diags: list[Diagnostic], files: int, strict: bool) -> str:

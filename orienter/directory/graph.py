@@ -14,14 +14,14 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .checks import BANDEAU_FICTIF, is_listed
-from .diagnostics import ExitCode, OrienterError
+from orienter.directory.checks import BANDEAU_FICTIF, is_listed
+from orienter.core.diagnostics import ExitCode, OrienterError
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-    from .index import Index
-    from .workspace import Workspace
+    from orienter.store.index import Index
+    from orienter.load.workspace import Workspace
 
 SCHEMA = "orienter/graphe@1"
 
@@ -56,7 +56,7 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
     """
     import networkx as nx
 
-    from .index import Index
+    from orienter.store.index import Index
 
     today = today or date.today()
     index = index or Index(ws.territories, ws.geo)
@@ -69,7 +69,7 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         raise OrienterError(f"Besoin « {besoin} » inconnu.{hint} (voir rules/besoins.yaml)", ExitCode.INPUT)
     place = None
     if commune is not None:
-        from .directory import resolve_commune
+        from orienter.directory.queries import resolve_commune
 
         place = resolve_commune(ws, commune)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic
-from .model import (
+from orienter.core.diagnostics import Diagnostic
+from orienter.load.model import (
     Besoin,
     Critere,
     FichierBesoins,
@@ -26,7 +26,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from .loading import Document
+    from orienter.load.yamlsafe import Document
 
 
 @dataclass
@@ -52,9 +52,9 @@ class Vocabulary:
 
 
 def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
-    from .loading import load_yaml
-    from .paths import display_path
-    from .schema import validate_model
+    from orienter.load.yamlsafe import load_yaml
+    from orienter.core.paths import display_path
+    from orienter.load.schema import validate_model
 
     vocab = Vocabulary()
     diags: list[Diagnostic] = []
@@ -98,7 +98,7 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
     if "criteres" in docs:
         diags += _check_patterns(vocab, docs["criteres"])
     if "regles" in docs:
-        from .rules import check_rule
+        from orienter.engine.rules import check_rule
 
         doc = docs["regles"]
         seen: set[str] = set()

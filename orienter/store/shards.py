@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
-    from .geo import Geo
-    from .model import Structure
-    from .territory import Territory
-    from .workspace import Workspace
+    from orienter.load.geo import Geo
+    from orienter.load.model import Structure
+    from orienter.load.territory import Territory
+    from orienter.load.workspace import Workspace
 
 FORMAT = 2
 MAGIC = b"ORIENTER-EXTRAIT\n"
@@ -46,7 +46,7 @@ MAX_EXTRACTS = 120
 
 def signature(paths: Sequence[Path], rules: Path, today: date) -> tuple[bytes, int] | None:
     """(key, newest mtime in ns) from stat calls only; None when an input cannot be read."""
-    from .cache import _program_signature
+    from orienter.store.cache import _program_signature
 
     h = hashlib.blake2b(digest_size=32)
     try:
@@ -97,7 +97,7 @@ def extract(ws: Workspace, departement: str) -> dict[str, Any]:
         if structures or not communes.isdisjoint(t.communes):
             territories.append(replace(t, structures=structures,
                                        files={s.id: t.files.get(s.id, "") for s in structures}))
-    from .index import Index
+    from orienter.store.index import Index
 
     # The index is built here once, not at every `suggest` (about 50 ms at national scale).
     return {"departement": departement, "vocab": ws.vocab, "territories": territories,
@@ -107,7 +107,7 @@ def extract(ws: Workspace, departement: str) -> dict[str, Any]:
 def keeper(geo: Geo, departement: str) -> Callable[[Structure], bool]:
     """Which structures an extract of this département needs: to validate the whole directory
     while holding only these in memory."""
-    from .index import _current_keys
+    from orienter.store.index import _current_keys
 
     keys = _departement_keys(geo, departement)
     return lambda s: any(sv.zone and not keys.isdisjoint(_current_keys(sv.zone, geo)) for sv in s.services)
@@ -138,7 +138,7 @@ def _file(folder: Path, paths: Sequence[Path], rules: Path, departement: str) ->
 
 
 def read(paths: Sequence[Path], rules: Path, departement: str, today: date) -> dict[str, Any] | None:
-    from .cache import _quiet, _safe, cache_dir
+    from orienter.store.cache import _quiet, _safe, cache_dir
 
     folder = cache_dir()
     sig = signature(paths, rules, today) if folder else None
@@ -167,7 +167,7 @@ def read(paths: Sequence[Path], rules: Path, departement: str, today: date) -> d
 
 def write(ws: Workspace, paths: Sequence[Path], rules: Path, departement: str, today: date) -> None:
     """Store the extract of a valid workspace; any failure is ignored (it is only a cache)."""
-    from .cache import _quiet, cache_dir
+    from orienter.store.cache import _quiet, cache_dir
 
     folder = cache_dir()
     if folder is None or ws.errors:

@@ -14,7 +14,7 @@ from typing import Any, Callable, List, Optional, TextIO
 
 import typer
 
-from .diagnostics import ExitCode, OrienterError
+from orienter.core.diagnostics import ExitCode, OrienterError
 
 
 class RapportFormat(str, Enum):
@@ -103,7 +103,7 @@ def _emit_json(data: Any, output: Optional[Path], force: bool, what: str) -> Non
 
 def register(app: Any) -> None:
     """Add `rapport` and `graphe` to the app."""
-    from .cli import DONNEES, REGLES, _workspace, guarded
+    from orienter.cli.app import DONNEES, REGLES, _workspace, guarded
 
     @app.command("rapport")
     @guarded
@@ -125,7 +125,7 @@ def register(app: Any) -> None:
     ) -> None:
         """Diagnostic de lisibilité : chevauchements, lacunes de couverture, dispositifs historiques,
         fiches anciennes, contacts manquants, doublons, et un score sur 100 expliqué."""
-        from .checks import build_report, failures, parse_fail_on
+        from orienter.directory.checks import build_report, failures, parse_fail_on
 
         try:
             kinds = parse_fail_on(fail_on)
@@ -142,15 +142,15 @@ def register(app: Any) -> None:
         if fmt == RapportFormat.json:
             _emit_json(report, output, force, "Rapport")
         elif fmt == RapportFormat.markdown:
-            from .render.report import markdown
+            from orienter.render.report import markdown
 
             _emit(markdown(report), output, force, "Rapport")
         elif fmt == RapportFormat.html:
-            from .render.report import html_page
+            from orienter.render.report import html_page
 
             _emit(html_page(report), output, force, "Rapport")
         else:
-            from .render.report import terminal
+            from orienter.render.report import terminal
 
             terminal(report)
         problems = failures(report, kinds, min_score)
@@ -179,7 +179,7 @@ def register(app: Any) -> None:
         partenariats. Pour montrer en formation « qui répond à tel besoin dans telle commune »."""
         fmt = _pick_format(format, output, _GRAPHE_EXT, GrapheFormat.texte, "mermaid, dot, graphml ou json")
         check_output(output, force)
-        from . import graph
+        from orienter.directory import graph
 
         ws = _workspace(donnees, regles)
         g = graph.build_graph(ws, territoire=territoire, besoin=besoin, commune=commune, types=not sans_types)
@@ -192,6 +192,6 @@ def register(app: Any) -> None:
         elif fmt == GrapheFormat.json:
             _emit_json(graph.to_json(g), output, force, "Graphe")
         else:
-            from .render.report import graph_tree
+            from orienter.render.report import graph_tree
 
             graph_tree(graph.outline(g))

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .diagnostics import ExitCode, OrienterError
-from .geo import Commune
-from .index import Entry, Index
-from .matcher import Lexicon, Reading
-from .model import Service, Situation
-from .rules import Facts, evaluate
-from .vocabulary import Vocabulary
+from orienter.core.diagnostics import ExitCode, OrienterError
+from orienter.load.geo import Commune
+from orienter.store.index import Entry, Index
+from orienter.engine.matcher import Lexicon, Reading
+from orienter.load.model import Service, Situation
+from orienter.engine.rules import Facts, evaluate
+from orienter.load.vocabulary import Vocabulary
 
 SCHEMA = "orienter/orientation@1"
 WEIGHTS = {"besoin": 0.45, "niveau": 0.20, "type": 0.15, "public": 0.10, "fraicheur": 0.10}

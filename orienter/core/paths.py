@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 # An editable install or a checkout runs from the repository; a wheel carries copies
 # under orienter/_bundled (pyproject's force-include).
 _REPO = PACKAGE.parent

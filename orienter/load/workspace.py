@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .diagnostics import Diagnostic, ExitCode, OrienterError
-from .geo import Geo, load_geo
-from .paths import data_dir, rules_dir
-from .model import Structure
-from .territory import Territory
-from .vocabulary import Vocabulary
+from orienter.core.diagnostics import Diagnostic, ExitCode, OrienterError
+from orienter.load.geo import Geo, load_geo
+from orienter.core.paths import data_dir, rules_dir
+from orienter.load.model import Structure
+from orienter.load.territory import Territory
+from orienter.load.vocabulary import Vocabulary
 
 
 @dataclass
@@ -57,8 +57,8 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
 
     def build() -> Workspace:
         # Only a cache miss reads YAML: the loaders are imported here, not at start-up.
-        from .validation import load_territories
-        from .vocabulary import load_vocabulary
+        from orienter.load.validation import load_territories
+        from orienter.load.vocabulary import load_vocabulary
 
         geo = load_geo()
         vocab, vdiags = load_vocabulary(rules)
@@ -68,7 +68,7 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
 
     if not cache:
         return build()
-    from .cache import cached_workspace
+    from orienter.store.cache import cached_workspace
 
     return cached_workspace(paths, rules, today, build, complete=keep is None, structures=structures)
 

@@ -15,14 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .diagnostics import Diagnostic
-from .geo import Geo
-from .loading import Document, Loc, load_yaml
-from .model import Contact, Service, Structure, Territoire, Verification, Zone
-from .territory import TERRITORY_FILE, Territory, find_territory_folders  # noqa: F401
-from .paths import display_path
-from .schema import dotted, validate_model
-from .vocabulary import Vocabulary
+from orienter.core.diagnostics import Diagnostic
+from orienter.load.geo import Geo
+from orienter.load.yamlsafe import Document, Loc, load_yaml
+from orienter.load.model import Contact, Service, Structure, Territoire, Verification, Zone
+from orienter.load.territory import TERRITORY_FILE, Territory, find_territory_folders  # noqa: F401
+from orienter.core.paths import display_path
+from orienter.load.schema import dotted, validate_model
+from orienter.load.vocabulary import Vocabulary
 
 _FINESS = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")
 _SIRET = re.compile(r"^\d{14}$")

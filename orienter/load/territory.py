@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .diagnostics import Diagnostic
-from .model import Structure, Territoire
-from .paths import display_path
+from orienter.core.diagnostics import Diagnostic
+from orienter.load.model import Structure, Territoire
+from orienter.core.paths import display_path
 
 TERRITORY_FILE = "territoire.yaml"
 

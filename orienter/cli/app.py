@@ -18,7 +18,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer  # noqa: E402
 
-from .diagnostics import ExitCode, OrienterError  # noqa: E402
+from orienter.core.diagnostics import ExitCode, OrienterError  # noqa: E402
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,14 +109,14 @@ def guarded(func: F) -> F:
 
 
 def _workspace(donnees: Optional[List[Path]], regles: Optional[Path], strict_data: bool = True) -> Any:
-    from .workspace import load_workspace, require_valid
+    from orienter.load.workspace import load_workspace, require_valid
 
     ws = load_workspace(donnees, regles)
     return require_valid(ws) if strict_data else ws
 
 
 def _index(ws: Any) -> Any:
-    from .index import Index
+    from orienter.store.index import Index
 
     return Index(ws.territories, ws.geo)
 
@@ -134,12 +134,12 @@ def validate_cmd(
     regles: Optional[Path] = REGLES,
 ) -> None:
     """Vérifie les fichiers de territoire : schéma, communes, vocabulaire, références, sources, fraîcheur."""
-    from .render import diagnostics as report
+    from orienter.render import diagnostics as report
 
     if codes:
         report.write(report.codes_table())
         return
-    from .workspace import load_workspace
+    from orienter.load.workspace import load_workspace
 
     # Diagnostics only: no structure stays in memory (flat memory at national scale).
     ws = load_workspace(chemins, regles, structures=False)
@@ -160,7 +160,7 @@ def validate_cmd(
 @guarded
 def schema_cmd() -> None:
     """Affiche le schéma JSON (draft-07) des fichiers de territoire, pour les éditeurs."""
-    from .schema import dumps_schema
+    from orienter.load.schema import dumps_schema
 
     sys.stdout.write(dumps_schema() + "\n")
 
@@ -177,7 +177,7 @@ class SuggestFormat(str, Enum):
 
 
 def _engine(donnees: Optional[List[Path]], regles: Optional[Path]) -> tuple[Any, Any]:
-    from .engine import Engine
+    from orienter.engine.orient import Engine
 
     ws = _workspace(donnees, regles)
     return ws, Engine(_index(ws), ws.vocab)
@@ -185,7 +185,7 @@ def _engine(donnees: Optional[List[Path]], regles: Optional[Path]) -> tuple[Any,
 
 def _situation(fichier: Optional[Path], commune: Optional[str], age: Optional[int], besoin: List[str],
                critere: List[str], complexe: Optional[str], texte: Optional[str]) -> Any:
-    from .situation import merge, parse_criteria, situation_from_file
+    from orienter.engine.situation import merge, parse_criteria, situation_from_file
 
     if texte == "-" or (texte is None and fichier is None and not sys.stdin.isatty() and not besoin):
         texte = sys.stdin.read()
@@ -207,12 +207,12 @@ def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int],
             top: int, donnees: Optional[List[Path]], regles: Optional[Path]) -> Any:
     from datetime import date
 
-    from . import shards
-    from .directory import resolve_in
-    from .engine import Engine
-    from .geo import load_geo
-    from .index import Index
-    from .paths import data_dir, rules_dir
+    from orienter.store import shards
+    from orienter.directory.queries import resolve_in
+    from orienter.engine.orient import Engine
+    from orienter.load.geo import load_geo
+    from orienter.store.index import Index
+    from orienter.core.paths import data_dir, rules_dir
 
     situation = _situation(fichier, commune, age, besoin, critere, complexe, texte)
     paths, rules, today = list(donnees or [data_dir()]), regles or rules_dir(), date.today()
@@ -221,7 +221,7 @@ def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int],
     # One département's extract is enough to answer for one commune (orienter/shards.py).
     data = None if territoire else shards.read(paths, rules, place.departement, today)
     if data is None:
-        from .workspace import load_workspace, require_valid
+        from orienter.load.workspace import load_workspace, require_valid
 
         keep = None if territoire else shards.keeper(geo, place.departement)
         ws = require_valid(load_workspace(paths, rules, today, keep=keep))
@@ -287,7 +287,7 @@ def explain_cmd(
 def _render_orientation(o: Any, format: "SuggestFormat", explain: bool, output: Optional[Path], force: bool) -> None:
     data = o.to_json(with_trace=explain)
     if format == SuggestFormat.texte:
-        from .render import orientation as view
+        from orienter.render import orientation as view
 
         if output:  # the screen view is for the screen; the file gets the printable sheet
             _write_output(output, view.markdown(data), force)
@@ -306,10 +306,10 @@ def _as_text(data: dict[str, Any], format: "SuggestFormat") -> str:
 
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if format == SuggestFormat.markdown:
-        from .render import orientation as view
+        from orienter.render import orientation as view
 
         return view.markdown(data)
-    from .render import path
+    from orienter.render import path
 
     return path.mermaid(data) if format == SuggestFormat.mermaid else path.dot(data)
 
@@ -322,9 +322,9 @@ def test_cmd(
     format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES, regles: Optional[Path] = REGLES,
 ) -> None:
     """Rejoue des cas d'orientation (YAML) : types attendus dans les K premiers, types interdits."""
-    from .casetests import load_cases, run_case
-    from .directory import resolve_commune
-    from .paths import PACKAGE
+    from orienter.engine.casetests import load_cases, run_case
+    from orienter.directory.queries import resolve_commune
+    from orienter.core.paths import PACKAGE
 
     paths = chemins or [PACKAGE.parent / "tests" / "cas"]
     cases, problems = load_cases(paths)
@@ -337,7 +337,7 @@ def test_cmd(
     results = [run_case(engine, lambda q: resolve_commune(ws, q), f, line, case) for f, line, case in cases]
     failed = [r for r in results if not r.ok]
     if format == Format.json:
-        from .render import print_json
+        from orienter.render import print_json
 
         print_json({"schema": "orienter/tests@1", "cas": len(results), "reussis": len(results) - len(failed),
                     "echoues": len(failed), "resultats": [vars(r) for r in results]})
@@ -362,7 +362,7 @@ def communes_cmd(
     format: Format = FORMAT,
 ) -> None:
     """Trouve une commune par son nom, son code INSEE ou son code postal."""
-    from .geo import load_geo
+    from orienter.load.geo import load_geo
 
     geo = load_geo()
     res = geo.resolve(requete)
@@ -375,11 +375,11 @@ def communes_cmd(
     data = {"requete": requete, "commune": row(res.commune) if res.commune else None,
             "candidats": [row(c) for c in res.candidats], "note": res.note}
     if format == Format.json:
-        from .render import print_json
+        from orienter.render import print_json
 
         print_json(data)
     else:
-        from .render import directory
+        from orienter.render import directory
 
         directory.communes(data)
     if res.commune is None:
@@ -391,7 +391,7 @@ def communes_cmd(
 def territoires_cmd(format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
                     regles: Optional[Path] = REGLES) -> None:
     """Liste les territoires avec leurs nombres de structures, services et communes."""
-    from .directory import territories_summary
+    from orienter.directory.queries import territories_summary
 
     rows = territories_summary(_workspace(donnees, regles))
     _emit(rows, format, "territories")
@@ -406,7 +406,7 @@ def structures_cmd(
     format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES, regles: Optional[Path] = REGLES,
 ) -> None:
     """Liste les structures, par territoire, type ou commune couverte (qui intervient ici ?)."""
-    from .directory import structures_list
+    from orienter.directory.queries import structures_list
 
     ws = _workspace(donnees, regles)
     _emit(structures_list(ws, _index(ws), territoire, type, commune), format, "structures")
@@ -418,7 +418,7 @@ def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure
               format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
               regles: Optional[Path] = REGLES) -> None:
     """Fiche complète d'une structure : services, publics, couverture, contacts, sources, vérification."""
-    from .directory import structure_sheet
+    from orienter.directory.queries import structure_sheet
 
     ws = _workspace(donnees, regles)
     _emit(structure_sheet(ws, _index(ws), ident), format, "sheet")
@@ -430,31 +430,31 @@ def cherche_cmd(texte: str = typer.Argument(..., help="Nom, sigle, type ou besoi
                 format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
                 regles: Optional[Path] = REGLES) -> None:
     """Recherche approchée dans les noms, types et besoins."""
-    from .directory import search
+    from orienter.directory.queries import search
 
     rows = search(_workspace(donnees, regles), texte)
     if format == Format.json:
-        from .render import print_json
+        from orienter.render import print_json
 
         print_json(rows)
     else:
-        from .render import directory
+        from orienter.render import directory
 
         directory.search_results(rows, texte)
 
 
 def _emit(data: Any, format: Format, view: str) -> None:
     if format == Format.json:
-        from .render import print_json
+        from orienter.render import print_json
 
         print_json(data)
         return
-    from .render import directory
+    from orienter.render import directory
 
     getattr(directory, view)(data)
 
 
-from . import cli_report  # noqa: E402
+from orienter.cli import report as cli_report  # noqa: E402
 cli_report.register(commands)
 app = commands.app()  # every command: `orienter --help`, unknown commands, tests
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .geo import fold
+from orienter.load.geo import fold
 
 _CLAUSE = re.compile(r"[.,;:!?\n()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .geo import Commune, Geo
-from .model import Service, Structure, Zone
-from .territory import Territory
+from orienter.load.geo import Commune, Geo
+from orienter.load.model import Service, Structure, Zone
+from orienter.load.territory import Territory
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-GEODATA = Path(__file__).parent / "geodata"
+GEODATA = Path(__file__).resolve().parent.parent / "geodata"
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "s/": "sur"}
 

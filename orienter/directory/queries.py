@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .diagnostics import ExitCode, OrienterError
-from .geo import Commune, Geo, fold
-from .index import Index
-from .model import Service, Structure
-from .territory import Territory
-from .workspace import Workspace
+from orienter.core.diagnostics import ExitCode, OrienterError
+from orienter.load.geo import Commune, Geo, fold
+from orienter.store.index import Index
+from orienter.load.model import Service, Structure
+from orienter.load.territory import Territory
+from orienter.load.workspace import Workspace
 
 NON_RENSEIGNE = "non renseigné"
 

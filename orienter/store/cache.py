@@ -68,7 +68,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from orienter.load.workspace import Workspace
 
 FORMAT = 2
 MAGIC = b"ORIENTER-CACHE\n"
@@ -206,9 +206,9 @@ def _hash_files(h: Any, base: str, files: list[str]) -> None:
 def _program_signature() -> list[str]:
     import pydantic
 
-    from . import __version__
+    from orienter import __version__
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     parts = [__version__, sys.version, f"pydantic={pydantic.VERSION}"]
     for path in sorted([*package.rglob("*.py"), *(package / "geodata").glob("*")]):
         try:
@@ -287,8 +287,8 @@ def _load_frames(f: Any, length: int, structures: bool = True) -> Any:
 
 
 def _workspace(content: Any) -> Workspace | None:
-    from .geo import load_geo
-    from .workspace import Workspace
+    from orienter.load.geo import load_geo
+    from orienter.load.workspace import Workspace
 
     names = [f.name for f in fields(Workspace) if f.name != "geo"]
     if not isinstance(content, dict) or sorted(content) != sorted(names):

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic
-from .loading import Document, Loc
+from orienter.core.diagnostics import Diagnostic
+from orienter.load.yamlsafe import Document, Loc
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -78,7 +78,7 @@ def _french(err: dict[str, Any], loc: Loc) -> str:
 
 def json_schema() -> dict[str, Any]:
     """Schema of a territory file and of a structure file, in draft-07 for yaml-language-server."""
-    from .model import Structure, Territoire
+    from orienter.load.model import Structure, Territoire
 
     defs: dict[str, Any] = {}
     roots = {}

@@ -1,7 +1,7 @@
 """The command-line reference (docs/cli.md), generated from the commands themselves so that the
 documentation cannot drift: tests/test_clidoc.py fails when the file is not up to date.
 
-    python -m orienter.clidoc > docs/cli.md
+    python -m orienter.cli.clidoc > docs/cli.md
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import typer
 from typer.main import get_command
 
-from .cli import app
+from orienter.cli.app import app
 
 
 def reference() -> str:
     group = get_command(app)
     lines = ["# Référence des commandes", "",
-             "Générée depuis le code par `python -m orienter.clidoc > docs/cli.md` (vérifiée en CI).", ""]
+             "Générée depuis le code par `python -m orienter.cli.clidoc > docs/cli.md` (vérifiée en CI).", ""]
     # A fixed width: the reference must not depend on the terminal it was generated in.
     root = typer.Context(group, info_name="orienter", terminal_width=100, max_content_width=100)
     for name in group.list_commands(root):  # type: ignore[attr-defined]

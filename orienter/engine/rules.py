@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
-from .model import Condition, Regle
+from orienter.load.model import Condition, Regle
 
 if TYPE_CHECKING:
-    from .vocabulary import Vocabulary
+    from orienter.load.vocabulary import Vocabulary
 
 _ATOMS = ("besoin", "critere", "age_min", "age_max", "complexe", "connu")
 _GROUPS = ("tous", "un_de", "aucun")

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .diagnostics import Diagnostic, OrienterError
-from .engine import Engine
-from .loading import load_yaml
-from .model import Situation, Strict
-from .paths import display_path
-from .schema import validate_model
+from orienter.core.diagnostics import Diagnostic, OrienterError
+from orienter.engine.orient import Engine
+from orienter.load.yamlsafe import load_yaml
+from orienter.load.model import Situation, Strict
+from orienter.core.paths import display_path
+from orienter.load.schema import validate_model
 from pydantic import Field
 
 

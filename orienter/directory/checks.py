@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Sequence
 
-from .geo import fold
-from .index import Entry, Index
-from .model import Service, Statut, Structure
-from .validation import Territory
-from .workspace import Workspace
+from orienter.load.geo import fold
+from orienter.store.index import Entry, Index
+from orienter.load.model import Service, Statut, Structure
+from orienter.load.validation import Territory
+from orienter.load.workspace import Workspace
 
 SCHEMA = "orienter/rapport@1"
 

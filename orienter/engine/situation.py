@@ -8,15 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import ExitCode, OrienterError
-from .model import Situation
+from orienter.core.diagnostics import ExitCode, OrienterError
+from orienter.load.model import Situation
 
 
 def situation_from_file(path: Path) -> Situation:
     """JSON is YAML: one safe loader reads both, with located errors."""
-    from .loading import load_yaml
-    from .paths import display_path
-    from .schema import validate_model
+    from orienter.load.yamlsafe import load_yaml
+    from orienter.core.paths import display_path
+    from orienter.load.schema import validate_model
 
     doc, problems = load_yaml(path, display_path(path))
     if doc is None or problems:

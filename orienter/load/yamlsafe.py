@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic
+from orienter.core.diagnostics import Diagnostic
 
-from .limits import MAX_DEPTH, MAX_EXPANDED_NODES, MAX_FILE_BYTES  # noqa: E402
+from orienter.core.limits import MAX_DEPTH, MAX_EXPANDED_NODES, MAX_FILE_BYTES  # noqa: E402
 
 # libyaml's composer recurses in C: only a text whose crude bound exceeds this is scanned
 # event by event (iteratively) before composing. Tens of thousands of levels crash it.
