@@ -1,9 +1,7 @@
 """Commands `rapport` (territory diagnostics) and `graphe` (the territory as a graph).
 
-Registered on the main app by `cli.py` (`cli_report.register(app)` at its end). Same rules as
-`cli.py`: parse options, call one function, pick a renderer and the exit code; nothing heavy at
-module level. `orienter.cli` is imported inside `register` only: at that moment `cli.py` has
-defined everything it shares, and importing this module first cannot create a cycle.
+Same rules as every command module: parse options, call one function, pick a renderer and the
+exit code; nothing heavy at module level.
 """
 
 
@@ -14,6 +12,7 @@ from typing import Any, Callable, List, Optional, TextIO
 
 import typer
 
+from orienter.cli.common import DONNEES, REGLES, _workspace, commands, guarded
 from orienter.core.diagnostics import ExitCode, OrienterError
 
 
@@ -101,97 +100,93 @@ def _emit_json(data: Any, output: Optional[Path], force: bool, what: str) -> Non
         write_output(output, dump, force, what)
 
 
-def register(app: Any) -> None:
-    """Add `rapport` and `graphe` to the app."""
-    from orienter.cli.app import DONNEES, REGLES, _workspace, guarded
+@commands.command("rapport")
+@guarded
+def rapport_cmd(
+    territoire: Optional[str] = typer.Argument(None, help="Identifiant du territoire (défaut : tous)."),
+    format: Optional[RapportFormat] = typer.Option(
+        None, "--format", "-f", help="texte (terminal), json, markdown ou html (page autonome avec "
+        "graphiques). Défaut : d'après l'extension de --output, sinon texte."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrit le rapport dans ce fichier "
+                                          "(markdown, html ou json)."),
+    force: bool = typer.Option(False, "--force", help="Remplace le fichier de --output s'il existe."),
+    fail_on: Optional[str] = typer.Option(
+        None, "--fail-on", help="Liste séparée par des virgules : gaps, overlaps, legacy, stale (ou lacunes, "
+        "chevauchements, historiques, anciennes). Code de sortie 1 si un constat de ce genre existe."),
+    min_score: Optional[int] = typer.Option(None, "--min-score", help="Code de sortie 1 si le score d'un "
+                                            "territoire est inférieur à N (0 à 100)."),
+    donnees: Optional[List[Path]] = DONNEES,
+    regles: Optional[Path] = REGLES,
+) -> None:
+    """Diagnostic de lisibilité : chevauchements, lacunes de couverture, dispositifs historiques,
+    fiches anciennes, contacts manquants, doublons, et un score sur 100 expliqué."""
+    from orienter.directory.checks import build_report, failures, parse_fail_on
 
-    @app.command("rapport")
-    @guarded
-    def rapport_cmd(
-        territoire: Optional[str] = typer.Argument(None, help="Identifiant du territoire (défaut : tous)."),
-        format: Optional[RapportFormat] = typer.Option(
-            None, "--format", "-f", help="texte (terminal), json, markdown ou html (page autonome avec "
-            "graphiques). Défaut : d'après l'extension de --output, sinon texte."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrit le rapport dans ce fichier "
-                                              "(markdown, html ou json)."),
-        force: bool = typer.Option(False, "--force", help="Remplace le fichier de --output s'il existe."),
-        fail_on: Optional[str] = typer.Option(
-            None, "--fail-on", help="Liste séparée par des virgules : gaps, overlaps, legacy, stale (ou lacunes, "
-            "chevauchements, historiques, anciennes). Code de sortie 1 si un constat de ce genre existe."),
-        min_score: Optional[int] = typer.Option(None, "--min-score", help="Code de sortie 1 si le score d'un "
-                                                "territoire est inférieur à N (0 à 100)."),
-        donnees: Optional[List[Path]] = DONNEES,
-        regles: Optional[Path] = REGLES,
-    ) -> None:
-        """Diagnostic de lisibilité : chevauchements, lacunes de couverture, dispositifs historiques,
-        fiches anciennes, contacts manquants, doublons, et un score sur 100 expliqué."""
-        from orienter.directory.checks import build_report, failures, parse_fail_on
+    try:
+        kinds = parse_fail_on(fail_on)
+    except ValueError as exc:
+        raise OrienterError(f"--fail-on : « {exc} » inconnu ; valeurs possibles : gaps, overlaps, legacy, "
+                            "stale (ou lacunes, chevauchements, historiques, anciennes).", ExitCode.USAGE) from None
+    if min_score is not None and not 0 <= min_score <= 100:
+        raise OrienterError(f"--min-score : {min_score} n'est pas entre 0 et 100.", ExitCode.USAGE)
+    fmt = _pick_format(format, output, _RAPPORT_EXT, RapportFormat.texte, "markdown, html ou json")
+    check_output(output, force)
 
-        try:
-            kinds = parse_fail_on(fail_on)
-        except ValueError as exc:
-            raise OrienterError(f"--fail-on : « {exc} » inconnu ; valeurs possibles : gaps, overlaps, legacy, "
-                                "stale (ou lacunes, chevauchements, historiques, anciennes).", ExitCode.USAGE) from None
-        if min_score is not None and not 0 <= min_score <= 100:
-            raise OrienterError(f"--min-score : {min_score} n'est pas entre 0 et 100.", ExitCode.USAGE)
-        fmt = _pick_format(format, output, _RAPPORT_EXT, RapportFormat.texte, "markdown, html ou json")
-        check_output(output, force)
+    ws = _workspace(donnees, regles, strict_data=False)
+    report = build_report(ws, [territoire] if territoire else None)
+    if fmt == RapportFormat.json:
+        _emit_json(report, output, force, "Rapport")
+    elif fmt == RapportFormat.markdown:
+        from orienter.render.report import markdown
 
-        ws = _workspace(donnees, regles, strict_data=False)
-        report = build_report(ws, [territoire] if territoire else None)
-        if fmt == RapportFormat.json:
-            _emit_json(report, output, force, "Rapport")
-        elif fmt == RapportFormat.markdown:
-            from orienter.render.report import markdown
+        _emit(markdown(report), output, force, "Rapport")
+    elif fmt == RapportFormat.html:
+        from orienter.render.report import html_page
 
-            _emit(markdown(report), output, force, "Rapport")
-        elif fmt == RapportFormat.html:
-            from orienter.render.report import html_page
+        _emit(html_page(report), output, force, "Rapport")
+    else:
+        from orienter.render.report import terminal
 
-            _emit(html_page(report), output, force, "Rapport")
-        else:
-            from orienter.render.report import terminal
+        terminal(report)
+    problems = failures(report, kinds, min_score)
+    if problems:
+        sys.stderr.write("Seuils non respectés :\n" + "".join(f"  - {p}\n" for p in problems))
+        raise typer.Exit(int(ExitCode.INPUT))
 
-            terminal(report)
-        problems = failures(report, kinds, min_score)
-        if problems:
-            sys.stderr.write("Seuils non respectés :\n" + "".join(f"  - {p}\n" for p in problems))
-            raise typer.Exit(int(ExitCode.INPUT))
+@commands.command("graphe")
+@guarded
+def graphe_cmd(
+    territoire: Optional[str] = typer.Argument(None, help="Identifiant du territoire (défaut : tous)."),
+    besoin: Optional[str] = typer.Option(None, "--besoin", "-b", help="Ne garde que les services qui "
+                                         "répondent à ce besoin (code, ex. prevention-chutes)."),
+    commune: Optional[str] = typer.Option(None, "--commune", "-c", help="Ne garde que les services qui "
+                                          "couvrent cette commune (nom, code INSEE ou code postal)."),
+    format: Optional[GrapheFormat] = typer.Option(
+        None, "--format", "-f", help="texte (arbre dans le terminal), mermaid, dot (Graphviz), graphml ou "
+        "json (node-link de networkx). Défaut : d'après l'extension de --output, sinon texte."),
+    sans_types: bool = typer.Option(False, "--sans-types", help="N'ajoute pas les nœuds « type de service »."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrit le graphe dans ce fichier."),
+    force: bool = typer.Option(False, "--force", help="Remplace le fichier de --output s'il existe."),
+    donnees: Optional[List[Path]] = DONNEES,
+    regles: Optional[Path] = REGLES,
+) -> None:
+    """Graphe du territoire : structures, services, besoins, types ; portage, absorptions,
+    partenariats. Pour montrer en formation « qui répond à tel besoin dans telle commune »."""
+    fmt = _pick_format(format, output, _GRAPHE_EXT, GrapheFormat.texte, "mermaid, dot, graphml ou json")
+    check_output(output, force)
+    from orienter.directory import graph
 
-    @app.command("graphe")
-    @guarded
-    def graphe_cmd(
-        territoire: Optional[str] = typer.Argument(None, help="Identifiant du territoire (défaut : tous)."),
-        besoin: Optional[str] = typer.Option(None, "--besoin", "-b", help="Ne garde que les services qui "
-                                             "répondent à ce besoin (code, ex. prevention-chutes)."),
-        commune: Optional[str] = typer.Option(None, "--commune", "-c", help="Ne garde que les services qui "
-                                              "couvrent cette commune (nom, code INSEE ou code postal)."),
-        format: Optional[GrapheFormat] = typer.Option(
-            None, "--format", "-f", help="texte (arbre dans le terminal), mermaid, dot (Graphviz), graphml ou "
-            "json (node-link de networkx). Défaut : d'après l'extension de --output, sinon texte."),
-        sans_types: bool = typer.Option(False, "--sans-types", help="N'ajoute pas les nœuds « type de service »."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrit le graphe dans ce fichier."),
-        force: bool = typer.Option(False, "--force", help="Remplace le fichier de --output s'il existe."),
-        donnees: Optional[List[Path]] = DONNEES,
-        regles: Optional[Path] = REGLES,
-    ) -> None:
-        """Graphe du territoire : structures, services, besoins, types ; portage, absorptions,
-        partenariats. Pour montrer en formation « qui répond à tel besoin dans telle commune »."""
-        fmt = _pick_format(format, output, _GRAPHE_EXT, GrapheFormat.texte, "mermaid, dot, graphml ou json")
-        check_output(output, force)
-        from orienter.directory import graph
+    ws = _workspace(donnees, regles)
+    g = graph.build_graph(ws, territoire=territoire, besoin=besoin, commune=commune, types=not sans_types)
+    if fmt == GrapheFormat.mermaid:
+        _emit(graph.to_mermaid(g), output, force, "Graphe")
+    elif fmt == GrapheFormat.dot:
+        _emit(graph.to_dot(g), output, force, "Graphe")
+    elif fmt == GrapheFormat.graphml:
+        _emit(graph.to_graphml(g), output, force, "Graphe")
+    elif fmt == GrapheFormat.json:
+        _emit_json(graph.to_json(g), output, force, "Graphe")
+    else:
+        from orienter.render.report import graph_tree
 
-        ws = _workspace(donnees, regles)
-        g = graph.build_graph(ws, territoire=territoire, besoin=besoin, commune=commune, types=not sans_types)
-        if fmt == GrapheFormat.mermaid:
-            _emit(graph.to_mermaid(g), output, force, "Graphe")
-        elif fmt == GrapheFormat.dot:
-            _emit(graph.to_dot(g), output, force, "Graphe")
-        elif fmt == GrapheFormat.graphml:
-            _emit(graph.to_graphml(g), output, force, "Graphe")
-        elif fmt == GrapheFormat.json:
-            _emit_json(graph.to_json(g), output, force, "Graphe")
-        else:
-            from orienter.render.report import graph_tree
-
-            graph_tree(graph.outline(g))
+        graph_tree(graph.outline(g))

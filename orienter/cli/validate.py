@@ -1,0 +1,54 @@
+"""Commands `validate` and `schema`: check territory files, give editors their schema."""
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from orienter.core.diagnostics import ExitCode
+from orienter.cli.common import (REGLES, ValidateFormat, commands, guarded)
+
+
+# --- validate -------------------------------------------------------------------------------
+
+
+@commands.command("validate")
+@guarded
+def validate_cmd(
+    chemins: Optional[List[Path]] = typer.Argument(None, help="Fichiers ou dossiers de territoires (défaut : data/territories)."),
+    format: ValidateFormat = typer.Option(ValidateFormat.texte, "--format", "-f", help="texte, json ou github (annotations)."),
+    strict: bool = typer.Option(False, "--strict", help="Les avertissements comptent comme des erreurs."),
+    codes: bool = typer.Option(False, "--codes", help="Liste les codes de diagnostic et leur sens."),
+    regles: Optional[Path] = REGLES,
+) -> None:
+    """Vérifie les fichiers de territoire : schéma, communes, vocabulaire, références, sources, fraîcheur."""
+    from orienter.render import diagnostics as report
+
+    if codes:
+        report.write(report.codes_table())
+        return
+    from orienter.load.workspace import load_workspace
+
+    # Diagnostics only: no structure stays in memory (flat memory at national scale).
+    ws = load_workspace(chemins, regles, structures=False)
+    diags = ws.diagnostics
+    if format == ValidateFormat.json:
+        report.write(report.as_json(diags, ws.files, strict))
+    else:
+        if format == ValidateFormat.github:
+            report.write(report.as_github(diags, strict))
+        # GitHub shows 10 annotations per kind: the plain report always follows (DESIGN §8).
+        report.write(report.as_text(diags, strict))
+        report.write(report.summary(diags, ws.files, strict) + "\n")
+    failing = any(d.level == "error" or (strict and d.level == "warning") for d in diags)
+    raise typer.Exit(int(ExitCode.INPUT if failing else ExitCode.OK))
+
+
+@commands.command("schema")
+@guarded
+def schema_cmd() -> None:
+    """Affiche le schéma JSON (draft-07) des fichiers de territoire, pour les éditeurs."""
+    from orienter.load.schema import dumps_schema
+
+    sys.stdout.write(dumps_schema() + "\n")
