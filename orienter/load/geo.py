@@ -217,8 +217,10 @@ class Geo:
         return sum(int(rows[c][9] or 0) for c in codes if c in rows)
 
     def expand(self, communes: Iterable[str] = (), epci: Iterable[str] = (),
-               departements: Iterable[str] = (), regions: Iterable[str] = ()) -> set[str]:
+               departements: Iterable[str] = (), regions: Iterable[str] = (), france: bool = False) -> set[str]:
         """Current commune codes covered by a union of COG codes (unknown codes add nothing)."""
+        if france:
+            return set(self.all_current())
         out: set[str] = set()
         for code in communes:
             c = self.get(code)

@@ -79,12 +79,14 @@ class ZoneExclue(Strict):
 
 
 class Zone(ZoneExclue):
-    """COG codes whose union, minus `exclus`, is the set of communes served."""
+    """COG codes whose union, minus `exclus`, is the set of communes served. `france: true` is
+    every commune: the national layer (lines and services with one national entry point)."""
 
+    france: bool = False
     exclus: ZoneExclue | None = None
 
     def est_vide(self) -> bool:
-        return not (self.communes or self.epci or self.departements or self.regions)
+        return not (self.france or self.communes or self.epci or self.departements or self.regions)
 
 
 class Contact(Strict):

@@ -194,7 +194,7 @@ class _Checker:
         if sv.zone is None or sv.zone.est_vide():
             self._add(doc, loc + (("zone",) if sv.zone is not None else ("id",)), "O301",
                       f"le service {sv.id} n'a pas de zone d'intervention : ajoutez `zone:` avec des codes "
-                      "communes, epci, departements ou regions")
+                      "communes, epci, departements ou regions (ou france: true pour un service national)")
         else:
             self._check_zone(doc, loc + ("zone",), sv.zone)
             # A département-wide service listed in a smaller territory is normal; a zone that
@@ -304,6 +304,8 @@ class _Checker:
         """Does the zone meet the perimeter? Decided from codes when possible: expanding every
         service's zone to communes was a third of national validation time."""
         communes = territory.communes
+        if zone.france:
+            return bool(communes)
         if zone.exclus is None and not zone.regions:
             if any(self.geo.current_code(c) in communes for c in zone.communes):
                 return True
@@ -322,7 +324,7 @@ class _Checker:
         return self._deps[key]
 
     def _expand(self, zone: Zone) -> set[str]:
-        covered = self.geo.expand(zone.communes, zone.epci, zone.departements, zone.regions)
+        covered = self.geo.expand(zone.communes, zone.epci, zone.departements, zone.regions, france=zone.france)
         if zone.exclus:
             covered -= self.geo.expand(zone.exclus.communes, zone.exclus.epci,
                                        zone.exclus.departements, zone.exclus.regions)

@@ -26,13 +26,16 @@ class Entry:
         return self.territory.model.fictif
 
 
+FRANCE_KEY = "f:FR"
+
+
 def zone_keys(zone: Zone) -> list[str]:
-    return ([f"c:{c}" for c in zone.communes] + [f"e:{c}" for c in zone.epci]
+    return ([FRANCE_KEY] if zone.france else []) + ([f"c:{c}" for c in zone.communes] + [f"e:{c}" for c in zone.epci]
             + [f"d:{c}" for c in zone.departements] + [f"r:{c}" for c in zone.regions])
 
 
 def commune_keys(c: Commune) -> list[str]:
-    keys = [f"c:{c.code}", f"d:{c.departement}", f"r:{c.region}"]
+    keys = [f"c:{c.code}", f"d:{c.departement}", f"r:{c.region}", FRANCE_KEY]
     if c.epci:
         keys.append(f"e:{c.epci}")
     if c.ept:
@@ -91,7 +94,7 @@ class Index:
         if sv.zone is None:
             return set()
         z = sv.zone
-        out = self.geo.expand(z.communes, z.epci, z.departements, z.regions)
+        out = self.geo.expand(z.communes, z.epci, z.departements, z.regions, france=z.france)
         if z.exclus:
             out -= self.geo.expand(z.exclus.communes, z.exclus.epci, z.exclus.departements, z.exclus.regions)
         return out
