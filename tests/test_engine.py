@@ -145,7 +145,8 @@ def test_emergency_never_goes_to_the_dac_and_prints_numbers():
     assert "15" in data["avertissements"][0]
     assert data["apres_urgence"] and all(s["type"] != "DAC" for s in data["apres_urgence"])
     fired = {r["id"] for r in data["trace"]["regles"] if r["declenchee"]}
-    assert "urgence-vitale" in fired and "complexite-appui-dac" not in fired
+    assert "alerte-douleur-thoracique" in fired and "complexite-appui-dac" not in fired
+    assert [c["numero"] for c in data["appels"]][:1] == ["15"]
     assert any(x["type"] == "DAC" and "urgence" in " ".join(x["raisons"]) for x in data["exclus"])
 
 
@@ -171,9 +172,9 @@ def test_out_of_age_services_are_excluded_with_their_reason():
 
 
 def test_commune_covered_by_no_territory_says_what_to_do():
-    data = suggest_json("--commune", "Marseille", "chutes répétées")
-    assert data["suggestions"] == []
-    assert any("Aucun territoire" in w for w in data["avertissements"])
+    data = suggest_json("--commune", "Marseille", "chutes répétées, idées noires")
+    assert all(s["national"] for s in data["suggestions"])  # only the national layer answers
+    assert any("Aucun territoire local" in w for w in data["avertissements"])
 
 
 def test_real_data_comes_before_fictional():

@@ -25,8 +25,10 @@ class SuggestFormat(str, Enum):
 def _engine(donnees: Optional[List[Path]], regles: Optional[Path]) -> tuple[Any, Any]:
     from orienter.engine.orient import Engine
 
+    from orienter.store.lexicons import compiled_for
+
     ws = _workspace(donnees, regles)
-    return ws, Engine(_index(ws), ws.vocab)
+    return ws, Engine(_index(ws), ws.vocab, compiled=compiled_for(ws.vocab, ws.rules))
 
 
 def _situation(fichier: Optional[Path], commune: Optional[str], age: Optional[int], besoin: List[str],
@@ -76,7 +78,9 @@ def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int],
         index, vocab = Index(ws.territories, geo), ws.vocab
     else:
         index, vocab = data["index"].with_geo(geo), data["vocab"]
-    return Engine(index, vocab, today).orient(situation, place, territoire, top)
+    from orienter.store.lexicons import compiled_for
+
+    return Engine(index, vocab, today, compiled_for(vocab, rules)).orient(situation, place, territoire, top)
 
 
 FICHIER = typer.Option(None, "--situation", "-s", help="Fichier de situation YAML ou JSON.")

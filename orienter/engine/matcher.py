@@ -1,61 +1,80 @@
 """Free French text to needs and facts, offline.
 
 How it reads a professional's note, in order:
-1. cut the text into clauses at punctuation (a negation never crosses a comma: "pas de chute,
-   troubles de mémoire" denies the fall, not the memory);
-2. fold accents and case, expand the abbreviations of `rules/criteres.yaml` (MT, IDE, hospit,
-   SEP...), reduce plural and feminine endings ("épuisées" reads as "épuisé");
-3. correct typos against the words of the vocabulary only (rapidfuzz, "alzeimer" -> "alzheimer"):
-   correcting against a general dictionary would invent needs;
-4. look up every phrase of the vocabulary (needs and facts) in the token stream;
-5. mark a phrase negated when a negation cue ("pas", "sans", "aucun", "ni", "jamais", "n'... plus")
-   stands within four words before it in the same clause, unless the phrase itself carries the
-   negation ("pas de médecin traitant" is a fact, not a denied doctor);
-6. read numbers with the patterns of the facts (age, MMSE, GIR) and refusals of a service type
-   ("ne veut pas aller au CMP").
-Every need and fact keeps the words that triggered it.
+1. cut the text into sentences, and sentences into clauses at commas, colons, brackets and
+   "mais" (a negation never crosses a comma: "pas de chute, troubles de mémoire" denies the
+   fall, not the memory);
+2. give every word the keys it may stand for: its folded form, its lemmas from the compiled
+   table ("tombée" -> tomber), an abbreviation's expansion (MT, IDE, ATCD, TS...), the parts of
+   a compound ("alcoolo-dépendant"), and for unknown words a derivational root ("dépressive")
+   or a typo correction against the vocabulary only ("alzeimer" -> alzheimer);
+3. look up every phrase of the vocabulary, word by word on those keys, allowing one extra
+   word inside a phrase ("aide ménagère à domicile" reads "aide à domicile");
+4. qualify every hit: denied ("pas de chute", "chute : non"), hypothetical ("suspicion de",
+   "à éliminer", "?"), past ("ATCD", "il y a 3 ans", "ancienne"), or about a relative ("sa fille
+   est épuisée"). A denial cancels a hit, unless the phrase carries it ("pas de médecin
+   traitant") or the need is a missing resource; the other qualifiers cancel only the entries
+   whose vocabulary says so (`annule_si`: a suspected diagnosis is not a diagnosis, a past
+   chest pain is not an emergency);
+5. read numbers with the patterns of the facts (age, MMSE, GIR, temperature) and refusals of a
+   service type ("ne veut pas aller au CMP").
+Every hit keeps the words as typed, the vocabulary phrase it met and how (form, lemma, root,
+correction, abbreviation), so that `explain` can show it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Callable
 
-from orienter.load.geo import fold
+from orienter.engine import morphology
+from orienter.engine.morphology import Token
+from orienter.engine.lexicon import STOPWORDS, CompiledLexicon, Phrase
 
-_CLAUSE = re.compile(r"[.,;:!?\n()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier"}
+_SENTENCE = re.compile(r"[.!;\n]+")
+_CLAUSE = re.compile(r"[,:()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
+_NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier", "denie"}
+_NEGATIONS_AFTER = {"non", "absent", "absente", "absents", "absentes", "negatif", "negative", "exclu", "exclue",
+                    "ecarte", "ecartee", "nie", "niee"}
+_HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "probable", "eventuel", "eventuelle",
+               "evoque", "evoquer", "evocation", "hypothese", "doute", "craint", "crainte", "risque", "eliminer",
+               "suspicions", "questionne", "peut-etre", "failli", "presque"}
+_HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
+# Past, and chronic or already explored: not the event of today.
+_PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "anciennes", "autrefois", "jadis",
+         "chronique", "chroniques", "habituel", "habituelle", "habituels", "habituelles", "connu", "connue", "explore",
+         "exploree", "explores", "explorees", "stable", "stabilise", "stabilisee", "sequelle", "sequelles",
+         "sequellaire", "sequellaires", "post", "dernier", "derniere", "precedent", "precedente", "sevre", "sevree", "gueri", "guerie", "remission", "auparavant", "anterieur", "anterieure"}
+_MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
+           "decembre"}
+# An event already taken in charge: "hospitalisé cette nuit (AVC)" is not a call to make now.
+_HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "admis", "admise", "transfere",
+            "transferee", "opere", "operee", "pris en charge"}
+_PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
+_PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
+            "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement", "depuis",
+            "aigu", "aigue", "nouveau", "nouvelle", "inhabituel", "inhabituelle", "subitement", "subit"}
+_KIN = {"fille", "fils", "epouse", "epoux", "mari", "femme", "conjoint", "conjointe", "compagne", "compagnon",
+        "mere", "pere", "frere", "soeur", "aidant", "aidante", "voisin", "voisine", "gendre", "belle-fille",
+        "petite-fille", "petit-fils", "famille", "parents", "concubin", "concubine", "tante", "oncle", "niece",
+        "neveu", "cousin", "cousine", "ami", "amie"}
+_THIRD_POSSESSIVES = {"sa", "son", "ses", "leur", "leurs"}
 _REFUSALS = {"refuse", "refus", "refusent", "oppose", "opposant", "opposante"}
 _REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
-# Small words that typing drops or adds ("troubles de mémoire" = "troubles de la mémoire",
-# "sa fille est épuisée" = "fille épuisée"): ignored on both sides of every comparison.
-_STOPWORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est",
-              "a", "au", "aux", "en", "et", "sur", "pour", "par", "avec", "tres", "bien", "y", "il", "elle"}
-_SCOPE = 4
-_ABILITY = {"peut", "pouvait", "pourra", "arrive", "arrivait", "sait", "parvient", "reussit", "supporte"}
 # "depuis 10 ans", "il y a 3 ans": a duration, not an age.
-_DURATION = {"depuis", "pendant", "ya", "dans", "apres", "avant", "duree", "environ", "plus", "moins", "fois"}
-# "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
-# "infirmière du CMP", "suivi CMP", "l'IDEC de l'EHPAD": that service is already involved (often
-# the caller); it is not the new call to make.
+_DURATION = {"depuis", "pendant", "ya", "y", "dans", "apres", "avant", "duree", "environ", "plus", "moins", "fois"}
+# "infirmière du CMP", "suivi CMP": that service is already involved (often the caller).
 _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psychiatre", "psychologue", "assistante",
              "assistant", "educateur", "educatrice", "equipe", "cadre", "secretaire", "coordinatrice",
              "coordinateur", "suivi", "suivie", "suit", "accompagne", "accompagnee", "ergotherapeute", "appel",
              "connu", "connue", "pris", "prise", "charge"}
+# "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 _SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
               "effectif", "effective", "actif", "active", "regle", "reglee", "obtenu", "obtenue", "acquis", "acquise"}
+_SCOPE = 4
 _MIN_FUZZY_LEN = 5
-
-
-def stem(token: str) -> str:
-    """Plural and feminine endings away, so "chutes" = "chute" and "épuisée" = "épuisé"."""
-    if len(token) > 3 and token.endswith(("s", "x")) and not token.endswith("ss"):
-        token = token[:-1]
-    if len(token) > 4 and token.endswith("ee"):
-        token = token[:-1]
-    return token
+_GAP = 1
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,9 @@ class Hit:
     words: str  # the words of the text, as typed
     negated: bool = False
     corrected: bool = False
+    matched: str = ""  # the vocabulary phrase met
+    via: str = "forme"  # forme, lemme, racine, correction, abreviation
+    qualifiers: tuple[str, ...] = ()  # hypothese, passe, proche
 
 
 @dataclass
@@ -73,85 +95,152 @@ class Reading:
     facts: dict[str, list[Hit]] = field(default_factory=dict)
     numbers: dict[str, tuple[float, str]] = field(default_factory=dict)
     negated: list[Hit] = field(default_factory=list)
+    set_aside: list[Hit] = field(default_factory=list)  # read, then cancelled by a qualifier
     refused_types: dict[str, str] = field(default_factory=dict)
     mentioned_types: dict[str, str] = field(default_factory=dict)
     involved_types: dict[str, str] = field(default_factory=dict)
     corrections: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass
-class _Token:
-    text: str  # folded, expanded, stemmed: what is matched
-    plain: str  # folded and expanded, not stemmed: what number patterns read
-    source: int  # index of the original word
-
-
 class Lexicon:
-    """Every phrase of the vocabulary, folded and stemmed, to the needs and facts it signals."""
+    """Reads text with a compiled vocabulary (`lexicon.compile_vocabulary`)."""
 
-    def __init__(self, needs: dict[str, Iterable[str]], facts: dict[str, Iterable[str]],
-                 abbreviations: dict[str, str], number_patterns: dict[str, str], type_codes: Iterable[str],
-                 cancels: dict[str, list[str]] | None = None, lack_is_need: Iterable[str] = ()):
-        self.phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-        for kind, table in (("besoin", needs), ("critere", facts)):
-            for code, synonyms in table.items():
-                for phrase in synonyms:
-                    key = tuple(stem(t) for t in fold(phrase).split() if t not in _STOPWORDS)
-                    if key and (kind, code) not in self.phrases.setdefault(key, []):
-                        self.phrases[key].append((kind, code))
-        self.longest = max((len(k) for k in self.phrases), default=1)
-        self.abbreviations = {fold(k): fold(v).split() for k, v in abbreviations.items()}
-        self.words = sorted({t for key in self.phrases for t in key if len(t) >= _MIN_FUZZY_LEN})
-        self._known = set(t for key in self.phrases for t in key) | set(self.abbreviations)
-        self.patterns = {code: re.compile(p) for code, p in number_patterns.items()}
-        self.type_codes = {fold(t): t for t in type_codes}
-        self.cancels = cancels or {}
-        self.lack_is_need = set(lack_is_need)
+    def __init__(self, compiled: CompiledLexicon):
+        self.c = compiled
+        self.phrases: list[Phrase] = compiled.phrases
+        self.known = frozenset(compiled.known) | frozenset(compiled.abbreviations)
+        self.roots = frozenset(r for p in compiled.phrases for r in p.roots if r)
+        self.patterns = {code: re.compile(p) for code, p in compiled.patterns.items()}
+        self.flag_patterns = {code: re.compile(p) for code, p in compiled.flag_patterns.items()}
+        self.type_codes = compiled.type_codes
+        self.cancels = compiled.cancels
+        self.lack_is_need = set(compiled.lack_is_need)
+        self.cancelled_by = {code: set(q) for code, q in compiled.cancelled_by.items()}
+        self.french = morphology.WordSet(compiled.french)
 
     def read(self, text: str) -> Reading:
         reading = Reading()
-        for clause in _CLAUSE.split(text):
-            if clause and clause.strip():
-                self._read_clause(clause, reading)
+        for sentence in _SENTENCE.split(text):
+            if not sentence.strip():
+                continue
+            self._numbers(sentence, reading)
+            # A sentence that says the event was taken in charge puts it in the past.
+            past_header = bool(_HANDLED.intersection(re.findall(r"[a-z]+", morphology.fold(sentence))))
+            for clause in _CLAUSE.split(sentence):
+                if clause and clause.strip():
+                    past_header = self._read_clause(clause, reading, past_header)
         return reading
 
     # --- one clause ---------------------------------------------------------------------
 
-    def _read_clause(self, clause: str, reading: Reading) -> None:
-        spans = [m.span() for m in _TOKEN.finditer(clause)]
+    def _read_clause(self, clause: str, reading: Reading, past_header: bool) -> bool:
+        """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
+        spans = morphology.words(clause)
         originals = [clause[a:b] for a, b in spans]
 
         def typed(first: int, last: int) -> str:
             """The words as typed, apostrophes and hyphens included ("sortie d'hospit")."""
             return clause[spans[first][0]:spans[last][1]]
 
-        tokens = self._tokens(originals, reading)
+        every = morphology.collapse_inability(self._tokens(originals, reading))
+        tokens = [t for t in every if not t.stop]
         if not tokens:
-            return
-        self._numbers(tokens, originals, reading)
+            return past_header
+        if len(tokens) > 4:
+            # "ATCD : AVC, IDM" lists past items; a long clause with its own verb starts
+            # a new statement ("ATCD de TS, dit qu'elle veut en finir").
+            past_header = False
+        plains = [t.plain for t in tokens]
         cues, unable = self._negation_cues(tokens)
+        hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES]
+        present = any(p in _PRESENT for p in plains)
+        header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
+        past_here = (past_header or any(p in _PAST for p in plains)
+                     or self._past_delay([t.plain for t in every])) and not present
+        asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
+        kin = self._relatives(every)
         self._refusals(tokens, typed, reading)
-        found: dict[tuple[str, str], tuple[int, int, bool]] = {}
-        n = len(tokens)
-        for i in range(n):
-            for length in range(min(self.longest, n - i), 0, -1):
-                key = tuple(t.text for t in tokens[i:i + length])
-                for kind, code in self.phrases.get(key, ()):
-                    negated = any(0 < i - c <= _SCOPE for c in cues)
-                    # "ne peut plus faire sa toilette seul" denies the autonomy phrase only.
-                    if code in self.cancels and any(0 < i - c <= _SCOPE for c in unable):
-                        negated = True
-                    if negated and kind == "besoin" and code in self.lack_is_need:
-                        negated = False
-                    if kind == "besoin" and not negated and any(
-                            t.plain in _SATISFIED for t in tokens[i + length:i + length + 2]):
-                        negated = True
-                    prev = found.get((kind, code))
-                    # Prefer a positive reading, then the longest phrase.
-                    if prev is None or (prev[2] and not negated) or (prev[2] == negated and length > prev[1] - prev[0]):
-                        found[(kind, code)] = (i, i + length, negated)
-        cancelled = {c for (kind, code), (_, _, neg) in found.items() if not neg
+        found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]] = {}
+        for i in range(len(tokens)):
+            for pid in self._candidates(tokens[i]):
+                phrase = self.phrases[pid]
+                match = self._match(phrase, tokens, i)
+                if match is None:
+                    continue
+                end, via = match
+                negated = self._denied(phrase, tokens, i, end, cues, unable)
+                key = (phrase.kind, phrase.code)
+                prev = found.get(key)
+                # Prefer a positive reading, then the longest phrase.
+                if prev is None or (prev[2] and not negated) or (
+                        prev[2] == negated and len(phrase.keys) > len(prev[3].keys)):
+                    found[key] = (i, end, negated, phrase, via)
+        cancelled = {c for (kind, code), (_, _, neg, _, _) in found.items() if not neg
                      for c in self.cancels.get(code, ())}
+        self._types(tokens, typed, cues, cancelled, reading)
+        for (kind, code), (start, end, negated, phrase, via) in found.items():
+            if code in cancelled:
+                continue
+            first, last = tokens[start].source, tokens[end - 1].source
+            qualifiers = []
+            if any(0 < start - h <= _SCOPE for h in hypotheses) or any(
+                    p in _HYPOTHESES_AFTER for p in plains[end:end + 3]) or spans[last][1] in asked:
+                qualifiers.append("hypothese")
+            if past_here and (header_at is None or header_at < start or past_header):
+                qualifiers.append("passe")
+            if any(k <= first for k in kin):
+                qualifiers.append("proche")
+            hit = Hit(kind, code, typed(first, last), negated, via == "correction", phrase.text, via, tuple(qualifiers))
+            if negated:
+                reading.negated.append(hit)
+            elif self.cancelled_by.get(code, set()).intersection(qualifiers):
+                reading.set_aside.append(hit)
+            else:
+                target = reading.needs if kind == "besoin" else reading.facts
+                target.setdefault(code, []).append(hit)
+        return past_header or header_at is not None
+
+    def _candidates(self, token: Token) -> list[int]:
+        out: list[int] = []
+        for key in token.keys:
+            out += self.c.by_first.get(key, ())
+        if token.root:
+            out += self.c.by_first_root.get(token.root, ())
+        return sorted(set(out))
+
+    def _match(self, phrase: Phrase, tokens: list[Token], start: int) -> tuple[int, str] | None:
+        """End of the phrase in the tokens when it starts at `start`, and how it was met."""
+        pos = start
+        how = "forme"
+        for j, key in enumerate(phrase.keys):
+            limit = pos + 1 if j == 0 else min(len(tokens), pos + 1 + _GAP)
+            for k in range(pos, limit):
+                way = _meets(tokens[k], key, phrase.roots[j])
+                if way:
+                    how = _strongest(how, way)
+                    pos = k + 1
+                    break
+                if tokens[k].plain in _NEGATIONS:  # never skip a negation inside a phrase
+                    return None
+            else:
+                return None
+        return pos, how
+
+    def _denied(self, phrase: Phrase, tokens: list[Token], start: int, end: int,
+                cues: list[int], unable: list[int]) -> bool:
+        negated = any(0 < start - c <= _SCOPE for c in cues) or any(
+            t.plain in _NEGATIONS_AFTER for t in tokens[end:end + 2])
+        # "ne peut plus faire sa toilette seul" denies the autonomy phrase only.
+        if phrase.code in self.cancels and any(0 < start - c <= _SCOPE for c in unable):
+            negated = True
+        if negated and phrase.kind == "besoin" and phrase.code in self.lack_is_need:
+            negated = False
+        if phrase.kind == "besoin" and not negated and any(t.plain in _SATISFIED for t in tokens[end:end + 2]):
+            negated = True
+        return negated
+
+    def _types(self, tokens: list[Token], typed: Callable[[int, int], str], cues: list[int],
+               cancelled: set[str], reading: Reading) -> None:
         for i, t in enumerate(tokens):
             code = self.type_codes.get(t.plain)
             if not code or code in cancelled or any(0 < i - c <= _SCOPE for c in cues):
@@ -161,55 +250,62 @@ class Lexicon:
                 first = before[0].source if before else t.source
                 reading.involved_types.setdefault(code, typed(first, t.source))
             else:
-                reading.mentioned_types.setdefault(code, originals[t.source])
-        for (kind, code), (start, end, negated) in found.items():
-            if code in cancelled:
-                continue
-            first, last = tokens[start].source, tokens[end - 1].source
-            words = typed(first, last)
-            corrected = any(t.text != stem(fold(originals[t.source])) for t in tokens[start:end]
-                            if fold(originals[t.source]) not in self.abbreviations)
-            hit = Hit(kind, code, words, negated, corrected)
-            if negated:
-                reading.negated.append(hit)
-                continue
-            target = reading.needs if kind == "besoin" else reading.facts
-            target.setdefault(code, []).append(hit)
+                reading.mentioned_types.setdefault(code, typed(t.source, t.source))
 
-    def _tokens(self, originals: list[str], reading: Reading) -> list[_Token]:
-        from rapidfuzz import fuzz, process
+    # --- words --------------------------------------------------------------------------
 
-        out: list[_Token] = []
+    def _tokens(self, originals: list[str], reading: Reading) -> list[Token]:
+        out: list[Token] = []
         for idx, word in enumerate(originals):
-            folded = fold(word)
-            if not folded:
-                continue
-            expansion = self.abbreviations.get(folded)
+            folded = morphology.fold(word)
+            expansion = self.c.abbreviations.get(folded)
             # Two-letter abbreviations (AS, TS, PA, OH) are common words in lower case.
             if expansion and (len(folded) > 2 or word.isupper() or folded == "mt"):
-                out.extend(_Token(stem(part), part, idx) for part in expansion if part not in _STOPWORDS)
+                out.extend(Token(frozenset({part}), part, idx, "abreviation") for part in expansion)
                 continue
-            for part in folded.split():
-                if part in _STOPWORDS:
+            parts = folded.split("-") if "-" in folded and folded not in self.known else [folded]
+            for part in parts:
+                if not part:
                     continue
-                text = stem(part)
-                if len(text) >= _MIN_FUZZY_LEN and text not in self._known and not part.isdigit():
-                    cutoff = 80 if len(text) >= 8 else 85
-                    best = process.extractOne(text, self.words, scorer=fuzz.ratio, score_cutoff=cutoff)
-                    if best:
-                        reading.corrections.append((word, best[0]))
-                        text = best[0]
-                out.append(_Token(text, part, idx))
+                if part in STOPWORDS:
+                    out.append(Token(frozenset({part}), part, idx, stop=True))
+                    continue
+                out.append(self._token(part, word, idx, reading))
         return out
 
-    def _negation_cues(self, tokens: list[_Token]) -> tuple[list[int], list[int]]:
+    def _token(self, part: str, word: str, idx: int, reading: Reading) -> Token:
+        keys = {part, morphology.strip_inflection(part)}
+        for form in list(keys):
+            keys.update(self.c.lemmas.get(form, ()))
+        base = morphology.combining_base(part)
+        if base and base not in keys and (base in self.known or morphology.root(base) in self.roots):
+            keys.add(base)
+        if keys & self.known or part.isdigit() or not part.isalpha():
+            return Token(frozenset(keys), part, idx, "lemme" if part not in self.known else "forme")
+        found_root = morphology.root(part)
+        if found_root and found_root in self.roots:
+            return Token(frozenset(keys), part, idx, "racine", root=found_root)
+        if len(part) >= _MIN_FUZZY_LEN and part not in self.french:
+            from rapidfuzz import fuzz, process
+
+            cutoff = 80 if len(part) >= 8 else 85
+            best = process.extractOne(part, self.c.fuzzy_words, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best:
+                reading.corrections.append((word, best[0]))
+                return Token(frozenset(keys | {best[0]}), part, idx, "correction")
+        return Token(frozenset(keys), part, idx, root=found_root)
+
+    # --- qualifiers -----------------------------------------------------------------------
+
+    @staticmethod
+    def _negation_cues(tokens: list[Token]) -> tuple[list[int], list[int]]:
         """Positions of denials ("pas de chute") and of inabilities ("ne peut plus se laver"):
         an inability states a need, it does not deny it."""
         cues: list[int] = []
         unable: list[int] = []
         for i, t in enumerate(tokens):
             before = {x.plain for x in tokens[max(0, i - 2):i]}
-            if t.plain in {"pas", "plus"} and before & _ABILITY:
+            if t.plain == morphology.INCAPABLE:
                 unable.append(i)
             elif t.plain in _NEGATIONS:
                 # "ne ... que" restricts, it does not deny.
@@ -219,9 +315,32 @@ class Lexicon:
                 cues.append(i)
         return cues, unable
 
-    def _refusals(self, tokens: list[_Token], typed: Any, reading: Reading) -> None:
+    @staticmethod
+    def _past_delay(plains: list[str]) -> bool:
+        """"il y a 3 ans", "en 2015": a dated event, not the present one."""
+        for i, p in enumerate(plains):
+            if p == "y" and plains[i + 1:i + 2] == ["a"] and any(u in _PAST_UNITS for u in plains[i + 2:i + 5]):
+                return True
+            if p == "passe" and i > 0 and plains[i - 1] in {"par", "dans"}:
+                return True
+            if p == "en" and i + 1 < len(plains) and re.fullmatch(r"(19|20)\d\d", plains[i + 1]):
+                return True
+            if re.fullmatch(r"(19|20)\d\d", p) or p in _MONTHS:
+                return True
+        return False
+
+    @staticmethod
+    def _relatives(tokens: list[Token]) -> list[int]:
+        """Sources of relatives named in the third person ("sa fille", "son mari")."""
+        out = []
         for i, t in enumerate(tokens):
-            refusal = t.plain in _REFUSALS or t.text in _REFUSALS or (
+            if t.plain in _KIN and i > 0 and tokens[i - 1].plain in _THIRD_POSSESSIVES:
+                out.append(t.source)
+        return out
+
+    def _refusals(self, tokens: list[Token], typed: Callable[[int, int], str], reading: Reading) -> None:
+        for i, t in enumerate(tokens):
+            refusal = t.plain in _REFUSALS or bool(t.keys & {"refuser", "opposer"}) or (
                 t.plain in _REFUSAL_VERBS and any(x.plain == "pas" for x in tokens[max(0, i - 2):i + 3]))
             if not refusal:
                 continue
@@ -231,18 +350,39 @@ class Lexicon:
                     first, last = tokens[i].source, later.source
                     reading.refused_types.setdefault(code, typed(max(0, first - 1), last))
 
-    def _numbers(self, tokens: list[_Token], originals: list[str], reading: Reading) -> None:
-        plain = " ".join(t.plain for t in tokens)
+    def _numbers(self, sentence: str, reading: Reading) -> None:
+        plain = " " + re.sub(r"\s+", " ", morphology.fold(sentence)).strip()
         for code, pattern in self.patterns.items():
             if code in reading.numbers:
                 continue
             for m in pattern.finditer(plain):
-                previous = plain[:m.start()].split()[-1:]
-                if code == "age" and previous and previous[0] in _DURATION:
+                previous = re.findall(r"[a-z]+", plain[:m.start()])[-2:]
+                if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"]):
                     continue
                 try:
-                    value = float(m.group(1))
+                    value = float(m.group(1).replace(",", "."))
                 except (IndexError, ValueError):
                     continue
                 reading.numbers[code] = (int(value) if value.is_integer() else value, m.group(0).strip())
                 break
+        for code, pattern in self.flag_patterns.items():
+            m = pattern.search(plain)
+            if m and code not in reading.facts:
+                reading.facts[code] = [Hit("critere", code, m.group(0).strip(), matched=pattern.pattern, via="motif")]
+
+
+def _meets(token: Token, key: str, phrase_root: str | None) -> str | None:
+    if key in token.keys:
+        return token.via if token.via in ("abreviation", "correction") else (
+            "forme" if key == token.plain else "lemme")
+    if phrase_root and token.root == phrase_root:
+        return "racine"
+    return None
+
+
+_STRENGTH = {"forme": 0, "lemme": 1, "abreviation": 2, "motif": 2, "racine": 3, "correction": 4}
+
+
+def _strongest(a: str, b: str) -> str:
+    """The least certain way any word of the phrase was met describes the whole hit."""
+    return a if _STRENGTH[a] >= _STRENGTH[b] else b

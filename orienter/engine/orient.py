@@ -20,7 +20,8 @@ from typing import Any
 from orienter.core.diagnostics import ExitCode, OrienterError
 from orienter.load.geo import Commune
 from orienter.store.index import Entry, Index
-from orienter.engine.matcher import Lexicon, Reading
+from orienter.engine.lexicon import CompiledLexicon, compile_vocabulary
+from orienter.engine.matcher import Hit, Lexicon, Reading
 from orienter.load.model import Service, Situation
 from orienter.engine.rules import Facts, evaluate
 from orienter.load.vocabulary import Vocabulary
@@ -45,6 +46,14 @@ DUPLICATE_PENALTY = 0.06
 SCALE = 1.5
 ORIGIN_WEIGHT = {"explicite": 1.0, "texte": 1.0, "regle": 0.7}
 EMERGENCY = "URGENCE : appelez le 15 (SAMU) ou le 112 ; 114 par SMS pour les personnes sourdes ou malentendantes."
+
+
+def _emergency_warning(calls: list[dict[str, Any]]) -> str:
+    """The first line an emergency shows: the numbers, in the order to call them."""
+    if not calls:
+        return EMERGENCY
+    numbers = " ; ".join(f"{c['numero']} ({c['libelle']})" for c in calls)
+    return f"URGENCE : appelez {numbers}. Les services de l'annuaire ne viennent qu'après."
 
 
 @dataclass
@@ -78,6 +87,7 @@ class Orientation:
     avertissements: list[str]
     urgence: bool
     apres_urgence: list[dict[str, Any]] = field(default_factory=list)
+    appels: list[dict[str, Any]] = field(default_factory=list)
     trace: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +106,7 @@ class Orientation:
             "complexite": self.complexite,
             "niveau": self.niveau,
             "urgence": self.urgence,
+            "appels": self.appels,
             "suggestions": self.suggestions,
             "apres_urgence": self.apres_urgence,
             "exclus": self.exclus,
@@ -107,19 +118,12 @@ class Orientation:
 
 
 class Engine:
-    def __init__(self, index: Index, vocab: Vocabulary, today: date | None = None):
+    def __init__(self, index: Index, vocab: Vocabulary, today: date | None = None,
+                 compiled: CompiledLexicon | None = None):
         self.index = index
         self.vocab = vocab
         self.today = today or date.today()
-        self.lexicon = Lexicon(
-            needs={code: [*b.synonymes] for code, b in vocab.besoins.items()},
-            facts={code: c.synonymes for code, c in vocab.criteres.items()},
-            abbreviations=vocab.abreviations,
-            number_patterns={code: c.motif for code, c in vocab.criteres.items() if c.motif},
-            type_codes=vocab.types,
-            cancels={code: c.annule for code, c in vocab.criteres.items() if c.annule},
-            lack_is_need=[code for code, b in vocab.besoins.items() if b.manque_est_besoin],
-        )
+        self.lexicon = Lexicon(compiled or compile_vocabulary(vocab))
 
     # --- public -------------------------------------------------------------------------
 
@@ -148,6 +152,7 @@ class Engine:
         urgent = False
         level = None
         proposers: dict[str, list[str]] = {}
+        calls = self._calls(fired)
         for rule in fired:
             for p in rule.alors.proposer:
                 proposals[p.type] = proposals.get(p.type, 0.0) + p.poids
@@ -172,7 +177,7 @@ class Engine:
             # never enough to outrank the rules that exclude it.
             if type_code not in reading.refused_types:
                 proposals[type_code] = proposals.get(type_code, 0.0) + MENTION_BONUS
-        if all(n.origine == "regle" for n in needs):
+        if all(n.origine == "regle" for n in needs) and not urgent:
             warnings.append("Aucun besoin reconnu dans la situation : suggestions de premier recours par défaut. "
                             "Décrivez-la en quelques mots (ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
 
@@ -187,6 +192,7 @@ class Engine:
             (scored if kind == "ok" else excluded).append(payload)
         excluded += self._out_of_zone(commune, territories, weights, proposals, {id(e) for e in entries})
         _diversify(scored)
+        _local_first(scored)
         scored.sort(key=lambda s: (-s["score"], LEVEL_ORDER.index(s["niveau"]) if s["niveau"] in LEVEL_ORDER else 9,
                                    s["type"], s["structure"]["id"], s["service"]["id"]))
         ranked = []
@@ -196,28 +202,30 @@ class Engine:
             ranked.append(s)
         # In an emergency nobody in the directory is the first call: the list waits until after.
         suggestions, after = ([], ranked) if urgent else (ranked, [])
-        if not territories:
-            warnings.append(f"Aucun territoire de l'annuaire ne couvre {commune.nom} ({commune.code}) : "
-                            "appelez le médecin traitant, ou le DAC du département (annuaire national des DAC).")
-        elif not suggestions and needs:
-            warnings.append("Aucun service de l'annuaire ne répond à ces besoins sur cette commune : "
-                            "voir les services écartés et leurs raisons.")
-        if urgent and EMERGENCY not in warnings and not any(w.startswith("URGENCE") for w in warnings):
-            warnings.insert(0, EMERGENCY)
+        if not any(not t.national for t in territories):
+            warnings.append(f"Aucun territoire local de l'annuaire ne couvre {commune.nom} ({commune.code})"
+                            + (" : seuls les services et lignes nationaux sont proposés" if territories else "")
+                            + ". Appelez aussi le médecin traitant, ou le DAC du département (annuaire national des DAC).")
+        elif not suggestions and needs and not urgent:
+            warnings.append("Aucun service de l'annuaire ne répond à ces besoins sur cette commune"
+                            + (" : voir les services écartés et leurs raisons." if excluded else "."))
+        if urgent:
+            warnings.insert(0, _emergency_warning(calls))
         niveau = self._level(level, complexity["complexe"], suggestions)
         orientation = Orientation(
             territoires=[{"id": t.id, "nom": t.model.nom, "fictif": t.model.fictif} for t in territories],
             commune=commune, besoins=needs, criteres=_public_values(values),
             complexite=complexity, niveau=niveau, suggestions=suggestions,
             exclus=sorted(excluded, key=lambda x: (x["type"], x["structure"], x["service"])),
-            avertissements=warnings, urgence=urgent, apres_urgence=after,
+            avertissements=warnings, urgence=urgent, apres_urgence=after, appels=calls,
         )
         orientation.trace = {
             "texte": situation.texte,
-            "mots_lus": {"besoins": {k: [h.words for h in v] for k, v in reading.needs.items()},
-                         "criteres": {k: [h.words for h in v] for k, v in reading.facts.items()},
+            "mots_lus": {"besoins": {k: [_hit(h) for h in v] for k, v in reading.needs.items()},
+                         "criteres": {k: [_hit(h) for h in v] for k, v in reading.facts.items()},
                          "nombres": {k: {"valeur": v[0], "indice": v[1]} for k, v in reading.numbers.items()},
-                         "negations": [{"code": h.code, "mots": h.words} for h in reading.negated],
+                         "negations": [_hit(h) for h in reading.negated],
+                         "ecartes": [_hit(h) for h in reading.set_aside],
                          "refus": reading.refused_types,
                          "types_cites": reading.mentioned_types,
                          "types_deja_impliques": reading.involved_types,
@@ -292,6 +300,7 @@ class Engine:
                 fired[rule.id] = rule
                 why[rule.id] = reasons
                 changed = True
+                facts.urgence = facts.urgence or rule.alors.urgence
                 for code in rule.alors.ajouter_besoins:
                     if code not in facts.needs:
                         facts.needs.add(code)
@@ -300,7 +309,8 @@ class Engine:
                 break
         traces = []
         for rule in self.vocab.regles:
-            effects = ([f"propose {p.type} ({p.poids:+.2f})" for p in rule.alors.proposer]
+            effects = ([f"appeler le {c.numero}" + (" en premier" if c.en_premier else "") for c in rule.alors.appeler]
+                       + [f"propose {p.type} ({p.poids:+.2f})" for p in rule.alors.proposer]
                        + [f"écarte {x.type} : {x.raison}" for x in rule.alors.exclure]
                        + [f"ajoute le besoin {b}" for b in rule.alors.ajouter_besoins]
                        + ([f"niveau {rule.alors.niveau}"] if rule.alors.niveau else [])
@@ -309,6 +319,23 @@ class Engine:
                                     why.get(rule.id, []), effects))
         ordered = [r for r in self.vocab.regles if r.id in fired]
         return ordered, traces
+
+    def _calls(self, fired: list[Any]) -> list[dict[str, Any]]:
+        """Numbers to call, in order: those a rule puts first (114 for a deaf person), then the
+        others in the order of the rules that asked for them."""
+        first: dict[str, dict[str, Any]] = {}
+        rest: dict[str, dict[str, Any]] = {}
+        for rule in fired:
+            for call in rule.alors.appeler:
+                target = first if call.en_premier else rest
+                if call.numero in first or call.numero in target:
+                    continue
+                entry = self.vocab.numeros[call.numero]
+                target[call.numero] = {"numero": call.numero, "libelle": entry.libelle,
+                                       "description": entry.description, "pourquoi": rule.description,
+                                       "regle": rule.id, "reference": rule.reference}
+        rest = {k: v for k, v in rest.items() if k not in first}
+        return [*first.values(), *rest.values()]
 
     # --- candidates -----------------------------------------------------------------------
 
@@ -326,11 +353,14 @@ class Engine:
                 raise OrienterError(f"Le territoire {territoire} ne couvre pas {commune.nom} ({commune.code}).",
                                     ExitCode.INPUT)
         else:
-            # Real data first: a fictional training territory answers only where no real one does.
-            real = [e for e in entries if not e.fictif]
-            if real or any(not t.model.fictif for t in territories):
-                entries = real
+            # Real data first: a fictional training territory answers only where no real local
+            # one does. The national layer is real everywhere, so it never counts as local.
+            real = [e for e in entries if not e.fictif and not e.national]
+            if real or any(not t.model.fictif and not t.national for t in territories):
+                entries = [e for e in entries if not e.fictif]
                 territories = [t for t in territories if not t.model.fictif]
+        # Local territories first in what the answer names.
+        territories.sort(key=lambda t: t.national)
         seen = {t.id for t in territories}
         for e in entries:
             if e.territory.id not in seen:
@@ -367,7 +397,7 @@ class Engine:
         if proposed_by:
             reasons.append("règle" + ("s" if len(proposed_by) > 1 else "") + " : " + ", ".join(proposed_by))
         reasons.append(f"niveau de recours : {LEVEL_LABELS.get(level, level)}")
-        reasons.append(f"intervient à {commune.nom}")
+        reasons.append("service national, joignable de toute la France" if e.national else f"intervient à {commune.nom}")
         conds = []
         tdef = self.vocab.types.get(sv.type)
         if sv.acces.prescription or (tdef and tdef.prescription and not sv.acces.orienteurs):
@@ -383,7 +413,8 @@ class Engine:
             "niveau": level,
             "structure": {"id": e.structure.id, "nom": e.structure.nom},
             "service": {"id": sv.id, "nom": sv.nom},
-            "territoire": e.territory.id, "fictif": e.fictif,
+            "territoire": e.territory.id, "fictif": e.fictif, "national": e.national,
+            "besoins_servis": answered,
             "raisons": reasons, "conditions": conds,
             "contact": {"telephone": contact.telephone if contact else None,
                         "courriel": contact.courriel if contact else None,
@@ -501,6 +532,28 @@ def _near(zone: Any, commune: Commune) -> bool:
     return (dep in zone.departements or commune.region in zone.regions
             or any(code.startswith(dep) for code in zone.communes)
             or any(code in (commune.epci, commune.ept) for code in zone.epci if code))
+
+
+def _hit(h: Hit) -> dict[str, Any]:
+    """A hit for the trace: the words as typed, the vocabulary phrase met and how."""
+    out: dict[str, Any] = {"code": h.code, "mots": h.words, "entree": h.matched, "par": h.via}
+    if h.qualifiers:
+        out["qualificatifs"] = list(h.qualifiers)
+    return out
+
+
+def _local_first(scored: list[dict[str, Any]]) -> None:
+    """A national line comes after every local service that answers one of the same needs: the
+    line is a complement, reachable from anywhere, not the local answer (issue 11)."""
+    local = [s for s in scored if not s["national"]]
+    for s in scored:
+        if not s["national"]:
+            continue
+        rivals = [x["score"] for x in local if set(x["besoins_servis"]) & set(s["besoins_servis"])]
+        if rivals and min(rivals) <= s["score"]:
+            lowered = round(max(0.0, min(rivals) - 0.001), 3)
+            s["detail_score"]["apres_service_local"] = round(lowered - s["score"], 3)
+            s["score"] = lowered
 
 
 def _diversify(scored: list[dict[str, Any]]) -> None:

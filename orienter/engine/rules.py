@@ -15,7 +15,7 @@ from orienter.load.model import Condition, Regle
 if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
-_ATOMS = ("besoin", "critere", "age_min", "age_max", "complexe", "connu")
+_ATOMS = ("besoin", "critere", "age_min", "age_max", "complexe", "connu", "urgence")
 _GROUPS = ("tous", "un_de", "aucun")
 
 
@@ -27,6 +27,7 @@ class Facts:
     values: dict[str, bool | float | str] = field(default_factory=dict)
     age: int | None = None
     complexe: bool = False
+    urgence: bool = False
 
 
 def check_rule(rule: Regle, vocab: Vocabulary) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
@@ -39,6 +40,10 @@ def check_rule(rule: Regle, vocab: Vocabulary) -> Iterator[tuple[tuple[str | int
             if item.type not in vocab.types:
                 yield (("alors", key, i, "type"), "O503",
                        f"règle {rule.id} : type « {item.type} » absent de types.yaml")
+    for i, call in enumerate(effects.appeler):
+        if call.numero not in vocab.numeros:
+            yield (("alors", "appeler", i, "numero"), "O503",
+                   f"règle {rule.id} : numéro « {call.numero} » absent du catalogue `numeros` de regles.yaml")
     for i, need in enumerate(effects.ajouter_besoins):
         if need not in vocab.besoins:
             yield (("alors", "ajouter_besoins", i), "O503", f"règle {rule.id} : besoin « {need} » absent de besoins.yaml")
@@ -49,7 +54,7 @@ def _check_condition(c: Condition, loc: tuple[str | int, ...], vocab: Vocabulary
     if len(kinds) != 1:
         listed = ", ".join(kinds) if kinds else "aucune"
         yield (loc, "O502", f"une condition porte exactement un test (besoin, critere, age_min, age_max, "
-                            f"complexe, connu, tous, un_de ou aucun) ; ici : {listed}")
+                            f"complexe, connu, urgence, tous, un_de ou aucun) ; ici : {listed}")
         return
     kind = kinds[0]
     if (c.min is not None or c.max is not None) and kind != "critere":
@@ -102,6 +107,8 @@ def _atom(c: Condition, facts: Facts) -> bool:
         return facts.complexe == c.complexe
     if c.connu is not None:
         return c.connu in facts.values
+    if c.urgence is not None:
+        return facts.urgence == c.urgence
     return False
 
 
@@ -119,6 +126,8 @@ def describe(c: Condition) -> str:
         return "situation complexe" if c.complexe else "situation non complexe"
     if c.connu is not None:
         return f"{c.connu} connu"
+    if c.urgence is not None:
+        return "urgence reconnue" if c.urgence else "pas d'urgence reconnue"
     for key, word in (("tous", " et "), ("un_de", " ou ")):
         subs = getattr(c, key)
         if subs is not None:

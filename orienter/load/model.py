@@ -243,6 +243,11 @@ class FichierTypes(Strict):
     natures: list[Code] = Field(default_factory=list)
 
 
+# How a hit of the text is qualified (matcher.py): a suspected diagnosis, a past event, a fact
+# about a relative. An entry lists the qualifiers that cancel its hits.
+Qualificatif = Literal["hypothese", "passe", "proche"]
+
+
 class Besoin(Strict):
     libelle: Texte
     axe: Literal["medical", "social", "organisationnel"]
@@ -250,6 +255,7 @@ class Besoin(Strict):
     # "pas de dossier MDPH", "pas d'aide à domicile": for a need that is a missing resource,
     # saying it is missing is the need itself.
     manque_est_besoin: bool = False
+    annule_si: list[Qualificatif] = Field(default_factory=list)
 
 
 class FichierBesoins(Strict):
@@ -278,6 +284,7 @@ class Critere(Strict):
     motif: str | None = None
     axe: Literal["medical", "social", "organisationnel"] | None = None
     annule: list[Code] = Field(default_factory=list)
+    annule_si: list[Qualificatif] = Field(default_factory=list)
 
 
 class FichierCriteres(Strict):
@@ -300,6 +307,7 @@ class Condition(Strict):
     age_max: int | None = None
     complexe: bool | None = None
     connu: Code | None = None
+    urgence: bool | None = None  # an emergency rule has fired (set while rules run)
     tous: list[Condition] | None = None
     un_de: list[Condition] | None = None
     aucun: list[Condition] | None = None
@@ -320,6 +328,19 @@ class ConditionAffichee(Strict):
     texte: Texte
 
 
+class Appel(Strict):
+    """A number to call, from the catalogue `numeros` of regles.yaml."""
+
+    numero: Code
+    en_premier: bool = False  # before the numbers of the other fired rules (114 for a deaf person)
+
+
+class Numero(Strict):
+    libelle: Texte
+    description: Texte
+    reference: Texte
+
+
 class Effets(Strict):
     proposer: list[Proposition] = Field(default_factory=list)
     exclure: list[Exclusion] = Field(default_factory=list)
@@ -328,6 +349,7 @@ class Effets(Strict):
     conditions: list[ConditionAffichee] = Field(default_factory=list)
     avertissement: str | None = None
     urgence: bool = False
+    appeler: list[Appel] = Field(default_factory=list)
 
 
 class Regle(Strict):
@@ -340,4 +362,5 @@ class Regle(Strict):
 
 class FichierRegles(Strict):
     version: Texte
+    numeros: dict[Code, Numero] = Field(default_factory=dict)
     regles: list[Regle]

@@ -30,6 +30,11 @@ class Territory:
     def id(self) -> str:
         return self.model.id
 
+    @property
+    def national(self) -> bool:
+        """The national layer: it complements local territories, never stands for one."""
+        return self.model.perimetre.france
+
 
 def find_territory_folders(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
     """Territory folders named by the paths: a root of territories, a territory, or a file in one."""

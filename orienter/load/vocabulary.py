@@ -20,6 +20,7 @@ from orienter.load.model import (
     FichierPublics,
     FichierRegles,
     FichierTypes,
+    Numero,
     Public,
     Regle,
     TypeService,
@@ -41,6 +42,7 @@ class Vocabulary:
     criteres: dict[str, Critere] = field(default_factory=dict)
     abreviations: dict[str, str] = field(default_factory=dict)
     regles: list[Regle] = field(default_factory=list)
+    numeros: dict[str, Numero] = field(default_factory=dict)
 
     def type_label(self, code: str) -> str:
         t = self.types.get(code)
@@ -87,6 +89,7 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
             vocab.abreviations = parsed.abreviations
         elif isinstance(parsed, FichierRegles):
             vocab.regles = parsed.regles
+            vocab.numeros = parsed.numeros
     if "types" in docs and vocab.besoins:
         doc = docs["types"]
         for code, t in vocab.types.items():
@@ -121,7 +124,7 @@ def _check_patterns(vocab: Vocabulary, doc: Document) -> list[Diagnostic]:
         if c.motif is None:
             continue
         try:
-            if re.compile(c.motif).groups < 1:
+            if re.compile(c.motif).groups < 1 and c.type == "nombre":
                 raise re.error("aucun groupe")
         except re.error as exc:
             line, col = doc.position(("criteres", code, "motif"))

@@ -25,6 +25,11 @@ class Entry:
     def fictif(self) -> bool:
         return self.territory.model.fictif
 
+    @property
+    def national(self) -> bool:
+        """A service of the national layer (one entry point for all of France)."""
+        return bool(self.service.zone and self.service.zone.france)
+
 
 FRANCE_KEY = "f:FR"
 

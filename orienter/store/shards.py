@@ -114,7 +114,9 @@ def keeper(geo: Geo, departement: str) -> Callable[[Structure], bool]:
 
 
 def _departement_keys(geo: Geo, departement: str) -> set[str]:
-    keys = {f"d:{departement}"}
+    from orienter.store.index import FRANCE_KEY
+
+    keys = {f"d:{departement}", FRANCE_KEY}
     for code in geo.by_dep.get(departement, ()):
         c = geo.get(code)
         if c is None:
