@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from orienter.load.model import to_data
 from orienter.store import cache
 from orienter.load import validation
 from orienter.load.workspace import Workspace, load_workspace
@@ -65,7 +66,7 @@ def slots(env: dict[str, Any]) -> list[Path]:
 
 
 def summary(ws: Workspace) -> Any:
-    return ([(t.id, t.folder, t.file, sorted(t.communes), t.files, [s.model_dump() for s in t.structures])
+    return ([(t.id, t.folder, t.file, sorted(t.communes), t.files, [to_data(s) for s in t.structures])
              for t in ws.territories], ws.diagnostics, [d.message for d in ws.diagnostics], ws.files, ws.rules,
             sorted(ws.vocab.types), sorted(ws.vocab.besoins))
 

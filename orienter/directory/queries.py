@@ -9,7 +9,7 @@ from typing import Any
 from orienter.core.diagnostics import ExitCode, OrienterError
 from orienter.load.geo import Commune, Geo, fold
 from orienter.store.index import Index
-from orienter.load.model import Service, Structure
+from orienter.load.model import Service, Structure, to_data
 from orienter.load.territory import Territory
 from orienter.load.workspace import Workspace
 
@@ -132,12 +132,12 @@ def _sheet(ws: Workspace, index: Index, t: Territory, s: Structure) -> dict[str,
             "id": sv.id, "nom": sv.nom, "type": sv.type, "type_libelle": ws.vocab.type_label(sv.type),
             "niveau": _level(ws, sv), "statut": sv.statut.value, "description": sv.description,
             "besoins": [{"code": b, "libelle": ws.vocab.need_label(b)} for b in sv.besoins],
-            "publics": sv.publics.model_dump(mode="json"),
-            "acces": sv.acces.model_dump(mode="json"),
-            "zone": sv.zone.model_dump(mode="json", exclude_defaults=True) if sv.zone else None,
+            "publics": to_data(sv.publics),
+            "acces": to_data(sv.acces),
+            "zone": to_data(sv.zone, drop_empty=True) if sv.zone else None,
             "couverture": {"communes": len(communes), "population": ws.geo.population(communes)},
             "modes": [m.value for m in sv.modes], "horaires": sv.horaires,
-            "suspension": sv.suspension.model_dump(mode="json") if sv.suspension else None,
+            "suspension": to_data(sv.suspension) if sv.suspension else None,
             "contact": contact(sv.contact) if sv.contact else None,
         })
     v = s.verification
@@ -145,15 +145,15 @@ def _sheet(ws: Workspace, index: Index, t: Territory, s: Structure) -> dict[str,
         "territoire": {"id": t.id, "nom": t.model.nom, "fictif": t.model.fictif},
         "id": s.id, "nom": s.nom, "sigle": s.sigle, "type": s.type, "nature": s.nature,
         "statut": s.statut.value, "description": s.description,
-        "identifiants": s.identifiants.model_dump(mode="json", exclude_defaults=True),
-        "adresse": s.adresse.model_dump(mode="json") if s.adresse else None,
+        "identifiants": to_data(s.identifiants, drop_empty=True),
+        "adresse": to_data(s.adresse) if s.adresse else None,
         "contact": contact(s.contact),
         "porteur": s.porteur, "partenaires": s.partenaires,
-        "absorbee_par": s.absorbee_par.model_dump(mode="json") if s.absorbee_par else None,
-        "historique": [e.model_dump(mode="json") for e in s.historique],
+        "absorbee_par": to_data(s.absorbee_par) if s.absorbee_par else None,
+        "historique": [to_data(e) for e in s.historique],
         "services": services,
-        "sources": [src.model_dump(mode="json") for src in s.sources],
-        "verification": v.model_dump(mode="json") if v else None,
+        "sources": [to_data(src) for src in s.sources],
+        "verification": to_data(v) if v else None,
         "a_jour": _fresh(v.derniere_verification, v.frequence_revue_mois) if v and v.derniere_verification else False,
     }
 

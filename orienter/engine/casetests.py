@@ -9,32 +9,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable
+
+from annotated_types import Ge, Le
 
 from orienter.core.diagnostics import Diagnostic, OrienterError
-from orienter.engine.orient import Engine
-from orienter.load.yamlsafe import load_yaml
-from orienter.load.model import Situation, Strict
 from orienter.core.paths import display_path
+from orienter.engine.orient import Engine
+from orienter.load.model import Situation, Strict, strict
 from orienter.load.schema import validate_model
-from pydantic import Field
+from orienter.load.yamlsafe import load_yaml
 
 
+@strict
 class Attendu(Strict):
-    top: int = Field(default=3, ge=1, le=50)
-    types: list[str] = []
-    tous_types: list[str] = []
-    interdits: list[str] = []
-    besoins: list[str] = []
+    top: Annotated[int, Ge(1), Le(50)] = 3
+    types: list[str] = field(default_factory=list)
+    tous_types: list[str] = field(default_factory=list)
+    interdits: list[str] = field(default_factory=list)
+    besoins: list[str] = field(default_factory=list)
     urgence: bool | None = None
+    numeros: list[str] = field(default_factory=list)  # emergency numbers that must be shown
 
 
+@strict
 class Cas(Strict):
     nom: str
     situation: Situation
     attendu: Attendu
     reference: str | None = None
-    mots_cles: list[str] = []
+    mots_cles: list[str] = field(default_factory=list)
     territoire: str | None = None
 
 

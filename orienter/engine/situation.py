@@ -41,22 +41,41 @@ def parse_criteria(items: list[str]) -> dict[str, Any]:
     return out
 
 
+MAX_TEXT = 100_000  # characters of free text: a note, not a file (standard input is cut there too)
+
+
 def merge(base: Situation | None, commune: str | None, age: int | None, besoins: list[str],
           criteres: dict[str, Any], texte: str | None, complexe: bool | None) -> Situation:
-    data: dict[str, Any] = base.model_dump() if base else {}
-    if commune:
-        data["commune"] = commune
-    if age is not None:
-        data["age"] = age
-    if besoins:
-        data["besoins"] = list(dict.fromkeys([*data.get("besoins", []), *besoins]))
-    if criteres:
-        data["criteres"] = {**data.get("criteres", {}), **criteres}
-    if texte:
-        data["texte"] = ((data.get("texte") or "") + "\n" + texte).strip()
-    if complexe is not None:
-        data["complexe"] = complexe
-    try:
-        return Situation.model_validate(data)
-    except Exception as exc:  # noqa: BLE001 - pydantic error turned into a usage message
-        raise OrienterError(f"Situation invalide : {exc}", ExitCode.INPUT) from None
+    """The options over the file's values, checked here: a message names the field, never
+    quotes the situation (health data)."""
+    s = base or Situation()
+    text = "\n".join(x for x in (s.texte, clean_text(texte) if texte else "") if x).strip()
+    if len(text) > MAX_TEXT:
+        raise OrienterError(f"Texte de la situation trop long ({len(text)} caractères, au plus {MAX_TEXT}) : "
+                            "gardez l'essentiel de la note.", ExitCode.INPUT)
+    for code in besoins:
+        if not code.strip():
+            raise OrienterError("--besoin : code vide ; `orienter cherche` ou `orienter explain` listent les besoins.",
+                                ExitCode.USAGE)
+    return Situation(
+        commune=commune or s.commune,
+        age=check_age(age if age is not None else s.age),
+        texte=text,
+        besoins=list(dict.fromkeys([*s.besoins, *(b.strip() for b in besoins)])),
+        criteres={**s.criteres, **criteres},
+        complexe=complexe if complexe is not None else s.complexe,
+    )
+
+
+def check_age(age: Any) -> int | None:
+    if age is None:
+        return None
+    if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130:
+        raise OrienterError("Âge invalide : un nombre entier d'années entre 0 et 130 est attendu.", ExitCode.INPUT)
+    return age
+
+
+def clean_text(text: str) -> str:
+    """Bytes that were not UTF-8 reach Python as lone surrogates: replace them rather than
+    fail later in a message that would quote the text."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -1,29 +1,57 @@
-"""Pydantic models of the files a territory lead writes, and of a situation.
+"""The files a territory lead writes, and a situation, as plain dataclasses.
 
 Keys are French because the people who edit the files are French. Codes (INSEE, FINESS,
 SIRET, postal codes) are strings: the loader keeps them as written (DESIGN §8).
 Cross-file checks (does this commune exist, is this type in the vocabulary) live in
 `validation.py`; this module only says what a well-formed file looks like.
+
+Why dataclasses and not pydantic models: the same classes serve two paths. Validation
+(`schema.validate_model`) checks files with pydantic, which reads these dataclasses, their
+`__pydantic_config__` and the constraints in their annotations, and reports every error with
+its location. The answer path (`suggest` with a warm cache) decodes the data-only cache straight
+into them with msgspec and never imports pydantic (about 0.17 s of every start-up otherwise).
+Constraints are annotated_types objects or `_Str`, which both libraries accept: pydantic
+applies them, msgspec ignores them (the cache only holds validated data).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-Identifiant = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=80)
-]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-Texte = Annotated[str, StringConstraints(min_length=1)]
+from annotated_types import Ge, Le, MinLen
 
 
-class Strict(BaseModel):
-    # Unknown keys are typos more often than extensions: refuse them, with their position.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Str:
+    """A string constraint pydantic applies when it validates; built without importing it."""
+
+    def __init__(self, pattern: str | None = None, min_length: int | None = None, max_length: int | None = None):
+        self.pattern, self.min_length, self.max_length = pattern, min_length, max_length
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.str_schema(pattern=self.pattern, min_length=self.min_length,
+                                      max_length=self.max_length, strip_whitespace=True)
+
+
+Identifiant = Annotated[str, _Str(r"^[a-z0-9][a-z0-9_-]*$", 1, 80)]
+Code = Annotated[str, _Str(min_length=1, max_length=80)]
+Texte = Annotated[str, _Str(min_length=1)]
+# Unknown keys are typos more often than extensions: refuse them, with their position.
+STRICT = {"extra": "forbid", "str_strip_whitespace": True}
+
+
+def strict(cls: type) -> type:
+    """A keyword-only dataclass that pydantic validates strictly."""
+    cls.__pydantic_config__ = STRICT  # type: ignore[attr-defined]
+    return dataclass(kw_only=True)(cls)
+
+
+class Strict:
+    """Base of every file record (kept for `isinstance` and for readers of the code)."""
 
 
 class Niveau(str, Enum):
@@ -56,6 +84,7 @@ class Mode(str, Enum):
     mobile = "mobile"
 
 
+@strict
 class Source(Strict):
     titre: Texte
     url: str | None = None
@@ -64,31 +93,40 @@ class Source(Strict):
     note: str | None = None
 
 
+@strict
 class Verification(Strict):
     derniere_modification: date | None = None
     derniere_verification: date | None = None
-    frequence_revue_mois: int = Field(default=6, ge=1, le=60)
+    frequence_revue_mois: Annotated[int, Ge(1), Le(60)] = 6
     par: str | None = None
+    # "registre": written by an import (FINESS, data·inclusion), not yet checked by a person.
+    origine: Literal["registre"] | None = None
 
 
+@strict
 class ZoneExclue(Strict):
-    communes: list[Code] = Field(default_factory=list)
-    epci: list[Code] = Field(default_factory=list)
-    departements: list[Code] = Field(default_factory=list)
-    regions: list[Code] = Field(default_factory=list)
+    communes: list[Code] = field(default_factory=list)
+    epci: list[Code] = field(default_factory=list)
+    departements: list[Code] = field(default_factory=list)
+    regions: list[Code] = field(default_factory=list)
 
 
+@strict
 class Zone(ZoneExclue):
     """COG codes whose union, minus `exclus`, is the set of communes served. `france: true` is
     every commune: the national layer (lines and services with one national entry point)."""
 
     france: bool = False
     exclus: ZoneExclue | None = None
+    # Set by a register import (a register says where a service is, not whom it serves): `validate`
+    # warns (O311) until a person confirms the zone and removes this flag.
+    provisoire: bool = False
 
     def est_vide(self) -> bool:
         return not (self.france or self.communes or self.epci or self.departements or self.regions)
 
 
+@strict
 class Contact(Strict):
     telephone: str | None = None
     courriel: str | None = None
@@ -99,76 +137,87 @@ class Contact(Strict):
     source: str | None = None
 
 
+@strict
 class Adresse(Strict):
     ligne: str | None = None
     complement: str | None = None
     code_postal: str | None = None
     commune: Code | None = None  # INSEE code
+    latitude: Annotated[float | None, Ge(-90), Le(90)] = None  # WGS84, as the register gives it
+    longitude: Annotated[float | None, Ge(-180), Le(180)] = None
 
 
+@strict
 class Identifiants(Strict):
-    finess: list[str] = Field(default_factory=list)
+    finess: list[str] = field(default_factory=list)
     finess_juridique: str | None = None
     siret: str | None = None
     siren: str | None = None
 
 
+@strict
 class Publics(Strict):
-    inclus: list[Code] = Field(default_factory=list)
-    exclus: list[Code] = Field(default_factory=list)
-    age_min: int | None = Field(default=None, ge=0, le=130)
-    age_max: int | None = Field(default=None, ge=0, le=130)
+    inclus: list[Code] = field(default_factory=list)
+    exclus: list[Code] = field(default_factory=list)
+    age_min: Annotated[int | None, Ge(0), Le(130)] = None
+    age_max: Annotated[int | None, Ge(0), Le(130)] = None
     accueil: PolitiqueAccueil = PolitiqueAccueil.inconditionnel
     note: str | None = None
 
 
+@strict
 class Acces(Strict):
     prescription: bool = False
-    orienteurs: list[Code] = Field(default_factory=list)
+    orienteurs: list[Code] = field(default_factory=list)
     consentement: bool = False
     gratuit: bool | None = None
-    conditions: list[Texte] = Field(default_factory=list)
+    conditions: list[Texte] = field(default_factory=list)
     delai: str | None = None
 
 
+@strict
 class Suspension(Strict):
     du: date
     au: date | None = None
     motif: str | None = None
 
 
+@strict
 class Service(Strict):
     id: Identifiant
     nom: Texte
     type: Code
     description: str | None = None
-    besoins: list[Code] = Field(default_factory=list)
+    besoins: list[Code] = field(default_factory=list)
     niveau: Niveau | None = None  # default: the level of the type in the vocabulary
-    publics: Publics = Field(default_factory=Publics)
-    acces: Acces = Field(default_factory=Acces)
+    publics: Publics = field(default_factory=Publics)
+    acces: Acces = field(default_factory=Acces)
     zone: Zone | None = None  # default: the territory's perimeter is NOT assumed (O301)
-    modes: list[Mode] = Field(default_factory=list)
+    modes: list[Mode] = field(default_factory=list)
     horaires: str | None = None  # OSM opening_hours syntax
     contact: Contact | None = None
     suspension: Suspension | None = None
     statut: Statut = Statut.actif
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     verification: Verification | None = None
 
 
+@strict
 class Evenement(Strict):
     date: date
     evenement: Literal["creation", "absorption", "fusion", "renommage", "fermeture", "autre"]
     description: Texte
-    structures: list[Identifiant] = Field(default_factory=list)
+    structures: list[Identifiant] = field(default_factory=list)
     source: str | None = None
 
 
+@strict
 class Absorption(Strict):
     structure: Identifiant
     depuis: date
 
 
+@strict
 class Structure(Strict):
     id: Identifiant
     nom: Texte
@@ -176,20 +225,21 @@ class Structure(Strict):
     type: Code | None = None
     nature: str | None = None  # association, établissement de santé, GIP, collectivité...
     description: str | None = None
-    identifiants: Identifiants = Field(default_factory=Identifiants)
+    identifiants: Identifiants = field(default_factory=Identifiants)
     adresse: Adresse | None = None
     contact: Contact | None = None
     statut: Statut = Statut.actif
     porteur: Identifiant | None = None
-    partenaires: list[Identifiant] = Field(default_factory=list)
+    partenaires: list[Identifiant] = field(default_factory=list)
     absorbee_par: Absorption | None = None
-    historique: list[Evenement] = Field(default_factory=list)
-    services: list[Service] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
+    historique: list[Evenement] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     verification: Verification | None = None
     fictif: bool | None = None
 
 
+@strict
 class Territoire(Strict):
     id: Identifiant
     nom: Texte
@@ -197,32 +247,35 @@ class Territoire(Strict):
     description: str | None = None
     perimetre: Zone
     population: int | None = None
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     verification: Verification | None = None
-    historique: list[Evenement] = Field(default_factory=list)
+    historique: list[Evenement] = field(default_factory=list)
     note: str | None = None
 
 
 # --- situation (input of `suggest`) -------------------------------------------------
 
 
+@strict
 class Situation(Strict):
     commune: str | None = None
-    age: int | None = Field(default=None, ge=0, le=130)
+    age: Annotated[int | None, Ge(0), Le(130)] = None
     texte: str = ""
-    besoins: list[Code] = Field(default_factory=list)
-    criteres: dict[str, bool | int | float | str] = Field(default_factory=dict)
+    besoins: list[Code] = field(default_factory=list)
+    criteres: dict[str, bool | int | float | str] = field(default_factory=dict)
     complexe: bool | None = None  # the professional's own judgement overrides the rule
 
 
 # --- vocabulary (rules/*.yaml) ----------------------------------------------------------
 
 
+@strict
 class Nomenclature(Strict):
     liste: Texte
     version: Texte
 
 
+@strict
 class TypeService(Strict):
     libelle: Texte
     niveau: Niveau
@@ -231,16 +284,17 @@ class TypeService(Strict):
     acces_direct: bool = False
     prescription: bool = False
     historique: bool = False
-    besoins: list[Code] = Field(default_factory=list)
+    besoins: list[Code] = field(default_factory=list)
     reference: Texte
     description: str | None = None
 
 
+@strict
 class FichierTypes(Strict):
     version: Texte
     nomenclatures: dict[str, Nomenclature]
     types: dict[Code, TypeService]
-    natures: list[Code] = Field(default_factory=list)
+    natures: list[Code] = field(default_factory=list)
 
 
 # How a hit of the text is qualified (matcher.py): a suspected diagnosis, a past event, a fact
@@ -248,21 +302,24 @@ class FichierTypes(Strict):
 Qualificatif = Literal["hypothese", "passe", "proche"]
 
 
+@strict
 class Besoin(Strict):
     libelle: Texte
     axe: Literal["medical", "social", "organisationnel"]
-    synonymes: list[Texte] = Field(default_factory=list)
+    synonymes: list[Texte] = field(default_factory=list)
     # "pas de dossier MDPH", "pas d'aide à domicile": for a need that is a missing resource,
     # saying it is missing is the need itself.
     manque_est_besoin: bool = False
-    annule_si: list[Qualificatif] = Field(default_factory=list)
+    annule_si: list[Qualificatif] = field(default_factory=list)
 
 
+@strict
 class FichierBesoins(Strict):
     version: Texte
     besoins: dict[Identifiant, Besoin]
 
 
+@strict
 class Public(Strict):
     libelle: Texte
     age_min: int | None = None
@@ -271,31 +328,35 @@ class Public(Strict):
     data_inclusion: str | None = None
 
 
+@strict
 class FichierPublics(Strict):
     version: Texte
     publics: dict[Identifiant, Public]
     orienteurs: dict[Identifiant, Texte]
 
 
+@strict
 class Critere(Strict):
     libelle: Texte
     type: Literal["booleen", "nombre"]
-    synonymes: list[Texte] = Field(default_factory=list)
+    synonymes: list[Texte] = field(default_factory=list)
     motif: str | None = None
     axe: Literal["medical", "social", "organisationnel"] | None = None
-    annule: list[Code] = Field(default_factory=list)
-    annule_si: list[Qualificatif] = Field(default_factory=list)
+    annule: list[Code] = field(default_factory=list)
+    annule_si: list[Qualificatif] = field(default_factory=list)
 
 
+@strict
 class FichierCriteres(Strict):
     version: Texte
-    abreviations: dict[str, Texte] = Field(default_factory=dict)
+    abreviations: dict[str, Texte] = field(default_factory=dict)
     criteres: dict[Identifiant, Critere]
 
 
 # --- orientation rules (rules/regles.yaml) ------------------------------------------------
 
 
+@strict
 class Condition(Strict):
     """One test, or a combination. Exactly one kind per node (checked in rules.py)."""
 
@@ -313,21 +374,25 @@ class Condition(Strict):
     aucun: list[Condition] | None = None
 
 
+@strict
 class Proposition(Strict):
     type: Code
-    poids: float = Field(ge=-1, le=1)
+    poids: Annotated[float, Ge(-1), Le(1)]
 
 
+@strict
 class Exclusion(Strict):
     type: Code
     raison: Texte
 
 
+@strict
 class ConditionAffichee(Strict):
     type: Code
     texte: Texte
 
 
+@strict
 class Appel(Strict):
     """A number to call, from the catalogue `numeros` of regles.yaml."""
 
@@ -335,23 +400,26 @@ class Appel(Strict):
     en_premier: bool = False  # before the numbers of the other fired rules (114 for a deaf person)
 
 
+@strict
 class Numero(Strict):
     libelle: Texte
     description: Texte
     reference: Texte
 
 
+@strict
 class Effets(Strict):
-    proposer: list[Proposition] = Field(default_factory=list)
-    exclure: list[Exclusion] = Field(default_factory=list)
-    ajouter_besoins: list[Code] = Field(default_factory=list)
+    proposer: list[Proposition] = field(default_factory=list)
+    exclure: list[Exclusion] = field(default_factory=list)
+    ajouter_besoins: list[Code] = field(default_factory=list)
     niveau: Literal["premier_recours", "appui", "specialise"] | None = None
-    conditions: list[ConditionAffichee] = Field(default_factory=list)
+    conditions: list[ConditionAffichee] = field(default_factory=list)
     avertissement: str | None = None
     urgence: bool = False
-    appeler: list[Appel] = Field(default_factory=list)
+    appeler: list[Appel] = field(default_factory=list)
 
 
+@strict
 class Regle(Strict):
     id: Identifiant
     description: Texte
@@ -360,7 +428,25 @@ class Regle(Strict):
     alors: Effets
 
 
+@strict
 class FichierRegles(Strict):
     version: Texte
-    numeros: dict[Code, Numero] = Field(default_factory=dict)
+    numeros: dict[Code, Numero] = field(default_factory=dict)
     regles: list[Regle]
+
+
+def to_data(obj: Any, drop_empty: bool = False) -> Any:
+    """A record as JSON-ready data (dates as ISO text, enums as their value). `drop_empty`
+    leaves out empty lists, None and False (what a reader does not need to see)."""
+    import msgspec
+
+    data = msgspec.to_builtins(obj)
+    return _drop_empty(data) if drop_empty else data
+
+
+def _drop_empty(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _drop_empty(v) for k, v in node.items() if v not in (None, False, [], {})}
+    if isinstance(node, list):
+        return [_drop_empty(v) for v in node]
+    return node

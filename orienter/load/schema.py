@@ -6,17 +6,25 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from functools import lru_cache
+
+from pydantic import TypeAdapter, ValidationError
 
 from orienter.core.diagnostics import Diagnostic
 from orienter.load.yamlsafe import Document, Loc
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
+
+
+@lru_cache(maxsize=None)
+def adapter(model: type) -> TypeAdapter[Any]:
+    """Building a validator costs milliseconds: once per record type and process."""
+    return TypeAdapter(model)
 
 
 def validate_model(model: type[M], data: Any, doc: Document, base: Loc = ()) -> tuple[M | None, list[Diagnostic]]:
     try:
-        return model.model_validate(data), []
+        return adapter(model).validate_python(data), []
     except ValidationError as exc:
         return None, [_locate(err, doc, base) for err in exc.errors(include_url=False)]
 
@@ -24,7 +32,7 @@ def validate_model(model: type[M], data: Any, doc: Document, base: Loc = ()) -> 
 def _locate(err: dict[str, Any], doc: Document, base: Loc) -> Diagnostic:
     loc = base + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     kind = err["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         line, col = doc.key_position(loc)
     else:
         line, col = doc.position(loc)
@@ -49,6 +57,11 @@ def _french(err: dict[str, Any], loc: Loc) -> str:
         "missing": f"champ obligatoire « {field} » manquant : ajoutez-le",
         "extra_forbidden": f"clé inconnue « {field} » : faute de frappe ? (voir docs/format.md "
                            "ou `orienter schema` pour les clés permises)",
+        "unexpected_keyword_argument": f"clé inconnue « {field} » : faute de frappe ? (voir docs/format.md "
+                                       "ou `orienter schema` pour les clés permises)",
+        "missing_keyword_argument": f"champ obligatoire « {field} » manquant : ajoutez-le",
+        "dataclass_type": f"{where}bloc de clés attendu, trouvé {shown}",
+        "dataclass_exact_type": f"{where}bloc de clés attendu, trouvé {shown}",
         "string_type": f"{where}texte attendu, trouvé {shown} (mettez la valeur entre guillemets)",
         "int_type": f"{where}nombre entier attendu, trouvé {shown}",
         "int_parsing": f"{where}nombre entier attendu, trouvé {shown}",
@@ -83,7 +96,7 @@ def json_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     roots = {}
     for name, model in (("Territoire", Territoire), ("Structure", Structure)):
-        schema = model.model_json_schema(ref_template="#/definitions/{model}")
+        schema = adapter(model).json_schema(ref_template="#/definitions/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[name] = schema
         roots[name] = {"$ref": f"#/definitions/{name}"}

@@ -78,7 +78,7 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
         if isinstance(parsed, FichierTypes):
             vocab.types = parsed.types
             vocab.natures = parsed.natures
-            vocab.nomenclatures = {k: v.model_dump() for k, v in parsed.nomenclatures.items()}
+            vocab.nomenclatures = {k: vars(v).copy() for k, v in parsed.nomenclatures.items()}
         elif isinstance(parsed, FichierBesoins):
             vocab.besoins = parsed.besoins
         elif isinstance(parsed, FichierPublics):

@@ -72,7 +72,7 @@ class Index:
                     for key in _current_keys(sv.zone, geo):
                         self.by_key.setdefault(key, []).append(idx)
                     if sv.zone.exclus:
-                        self._excluded[idx] = set(_current_keys(Zone(**sv.zone.exclus.model_dump()), geo))
+                        self._excluded[idx] = set(_current_keys(Zone(**vars(sv.zone.exclus)), geo))
 
     def __getstate__(self) -> dict[str, object]:
         # Stored inside a département extract (shards.py): the geography is the package's own,
