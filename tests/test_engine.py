@@ -281,14 +281,21 @@ def test_path_of_a_case_as_mermaid_and_dot():
     assert dot.stdout.startswith("digraph orientation {") and dot.stdout.rstrip().endswith("}")
 
 
-def test_extract_of_a_departement_gives_the_same_orientation():
-    """The second run reads the département's extract; its answer must not differ."""
-    import os
+def test_reading_only_the_communes_territories_gives_the_same_orientation():
+    """suggest reads the perimeters, then the territories holding the commune: the engine on the
+    whole directory must give the same answer."""
+    from orienter.engine.orient import Engine
+    from orienter.load.model import Situation
+    from orienter.load.workspace import load_workspace
+    from orienter.store.index import Index
+    from orienter.store.lexicons import compiled_for
 
     first = suggest_json("--commune", ORLEANS, CASE)
-    cache = Path(os.environ["ORIENTER_CACHE"])
-    assert any(p.name.startswith("extrait-") and p.name.endswith("-45.pickle") for p in cache.iterdir())
-    assert suggest_json("--commune", ORLEANS, CASE) == first
+    assert suggest_json("--commune", ORLEANS, CASE) == first  # second run: all from the cache
+    ws = load_workspace([ROOT / "data" / "territories"])
+    engine = Engine(Index(ws.territories, ws.geo), ws.vocab, compiled=compiled_for(ws.vocab, ws.rules, ws.rules_key))
+    whole = engine.orient(Situation(commune=ORLEANS, texte=CASE), ws.geo.get(ORLEANS)).to_json()
+    assert [s["service"]["id"] for s in whole["suggestions"]] == [s["service"]["id"] for s in first["suggestions"]]
 
 
 def test_extract_is_ignored_when_data_change(tmp_path):

@@ -255,7 +255,9 @@ def test_utf16_file_is_binary() -> None:
 
 
 def test_oversized_file_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1024)
+    import orienter.load.files
+
+    monkeypatch.setattr(orienter.load.files, "MAX_FILE_BYTES", 1024)
     path = tmp_path / "gros.yaml"
     path.write_text("a: " + "x" * 2000 + "\n", encoding="utf-8")
     doc, diags = load_yaml(path, "gros.yaml")

@@ -30,7 +30,6 @@ from orienter.core.diagnostics import CODES, Diagnostic, OrienterError
 from orienter.load.geo import Resolution, load_geo
 from orienter.load.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES, Document, load_yaml, load_yaml_bytes, load_yaml_text
 from orienter.core.paths import rules_dir
-from orienter.load.validation import load_territories
 from orienter.load.vocabulary import load_vocabulary
 
 settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True, database=None,
@@ -79,7 +78,9 @@ def validate_tree(files: dict[str, str | bytes], vocab: Any) -> list[Diagnostic]
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8")
-        result = load_territories([root], load_geo(), vocab, date.today())
+        from orienter.load.workspace import load_workspace
+
+        result = load_workspace([root], today=date.today(), cache=False)
     check_located(result.diagnostics)
     return result.diagnostics
 

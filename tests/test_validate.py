@@ -156,6 +156,8 @@ CASES = {
                               '      departements: ["94"]\n    suspension: {du: 2026-08-31, au: 2026-08-01}\n')]),
     "O309-absorbee-active": Case(f"{Y}:3:9: warning O309", add={Y: ABSORBED_STRUCTURE}),
     "O310-nature": Case(f"{S}:4:9: warning O310", [(S, "nature: association", "nature: associatoin")]),
+    "O311-zone-provisoire": Case(f"{S}:29:19: warning O311",
+                                 [(S, '      departements: ["94"]\n', '      departements: ["94"]\n      provisoire: true\n')]),
     # O4xx: sources, honesty, freshness
     "O401-sans-source": Case(f"{S}:1:5: error O401",
                              [(S, f"sources:\n  - titre: Page de test\n    url: https://exemple.invalid/\n"
@@ -205,6 +207,7 @@ def test_every_territory_code_has_a_case() -> None:
     """Adding a code to the catalogue without a located test case fails here."""
     shipped = {p.name.split("-")[0] for p in FIXTURES.iterdir() if p.is_dir()}
     covered = {name.split("-")[0] for name in CASES} | shipped | {"O001", "O004", "O501", "O502", "O503"}
+    covered |= {"O014", "O015"}  # files named to `validate`: tests/test_cache.py
     assert set(CODES) - covered == set()
 
 
@@ -256,11 +259,11 @@ def test_o001_unreadable_file(cli, tmp_path: Path, minimal_files) -> None:
 
 
 def test_o004_oversized_file(cli, tmp_path: Path, minimal_files, monkeypatch: pytest.MonkeyPatch) -> None:
-    import orienter.load.yamlsafe
+    import orienter.load.files
 
     # A limit just above the largest rules file, so that only our padded file exceeds it.
     limit = max(p.stat().st_size for p in (REPO / "rules").glob("*.yaml")) + 1000
-    monkeypatch.setattr(orienter.load.yamlsafe, "MAX_FILE_BYTES", limit)
+    monkeypatch.setattr(orienter.load.files, "MAX_FILE_BYTES", limit)
     files = dict(minimal_files)
     files[S] = files[S] + "# " + "x" * limit + "\n"
     write_tree(tmp_path, files)

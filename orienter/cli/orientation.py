@@ -28,7 +28,7 @@ def _engine(donnees: Optional[List[Path]], regles: Optional[Path]) -> tuple[Any,
     from orienter.store.lexicons import compiled_for
 
     ws = _workspace(donnees, regles)
-    return ws, Engine(_index(ws), ws.vocab, compiled=compiled_for(ws.vocab, ws.rules))
+    return ws, Engine(_index(ws), ws.vocab, compiled=compiled_for(ws.vocab, ws.rules, ws.rules_key))
 
 
 def _situation(fichier: Optional[Path], commune: Optional[str], age: Optional[int], besoin: List[str],
@@ -55,32 +55,24 @@ def _orient(fichier: Optional[Path], commune: Optional[str], age: Optional[int],
             top: int, donnees: Optional[List[Path]], regles: Optional[Path]) -> Any:
     from datetime import date
 
-    from orienter.store import shards
     from orienter.directory.queries import resolve_in
     from orienter.engine.orient import Engine
     from orienter.load.geo import load_geo
+    from orienter.load.workspace import load_workspace, require_valid
     from orienter.store.index import Index
-    from orienter.core.paths import data_dir, rules_dir
-
-    situation = _situation(fichier, commune, age, besoin, critere, complexe, texte)
-    paths, rules, today = list(donnees or [data_dir()]), regles or rules_dir(), date.today()
-    geo = load_geo()
-    place = resolve_in(geo, situation.commune)
-    # One département's extract is enough to answer for one commune (orienter/shards.py).
-    data = None if territoire else shards.read(paths, rules, place.departement, today)
-    if data is None:
-        from orienter.load.workspace import load_workspace, require_valid
-
-        keep = None if territoire else shards.keeper(geo, place.departement)
-        ws = require_valid(load_workspace(paths, rules, today, keep=keep))
-        if not territoire:
-            shards.write(ws, paths, rules, place.departement, today)
-        index, vocab = Index(ws.territories, geo), ws.vocab
-    else:
-        index, vocab = data["index"].with_geo(geo), data["vocab"]
     from orienter.store.lexicons import compiled_for
 
-    return Engine(index, vocab, today, compiled_for(vocab, rules)).orient(situation, place, territoire, top)
+    situation = _situation(fichier, commune, age, besoin, critere, complexe, texte)
+    place = resolve_in(load_geo(), situation.commune)
+    # The perimeters first, then only the territories that hold the commune (and the national
+    # layer), or the one asked for.
+    ws = require_valid(load_workspace(donnees, regles, date.today(), commune=None if territoire else place,
+                                      only=[territoire, "national"] if territoire else None))
+    if territoire and territoire not in {t.id for t in ws.territories}:
+        ws = require_valid(load_workspace(donnees, regles))  # say which territories exist
+    engine = Engine(Index(ws.territories, ws.geo), ws.vocab, date.today(),
+                    compiled_for(ws.vocab, ws.rules, ws.rules_key))
+    return engine.orient(situation, place, territoire, top)
 
 
 FICHIER = typer.Option(None, "--situation", "-s", help="Fichier de situation YAML ou JSON.")

@@ -28,6 +28,8 @@ CODES: dict[str, tuple[str, str]] = {
     "O011": ("error", "clé non textuelle"),
     "O012": ("error", "plusieurs documents YAML dans un même fichier"),
     "O013": ("error", "dossier de territoire sans territoire.yaml"),
+    "O014": ("error", "fichier qu'aucune commande ne lit (hors de structures/)"),
+    "O015": ("error", "fichier hors territoire dont la nature ne peut être déterminée"),
     # O1xx: schema and geography
     "O100": ("error", "champ invalide (schéma)"),
     "O101": ("error", "code commune INSEE inconnu"),
@@ -52,6 +54,7 @@ CODES: dict[str, tuple[str, str]] = {
     "O308": ("error", "suspension terminée avant d'avoir commencé"),
     "O309": ("warning", "structure absorbée (absorbee_par) encore active"),
     "O310": ("warning", "nature de structure inconnue"),
+    "O311": ("warning", "zone provisoire posée par un import de registre, à confirmer"),
     # O4xx: sources, honesty, freshness
     "O401": ("error", "structure réelle sans source"),
     "O402": ("error", "contact d'une structure réelle sans source"),

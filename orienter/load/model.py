@@ -21,7 +21,7 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from annotated_types import Ge, Le, MinLen
+from annotated_types import Ge, Le
 
 
 class _Str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from functools import lru_cache
+from functools import cache
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -16,7 +16,7 @@ from orienter.load.yamlsafe import Document, Loc
 M = TypeVar("M")
 
 
-@lru_cache(maxsize=None)
+@cache
 def adapter(model: type) -> TypeAdapter[Any]:
     """Building a validator costs milliseconds: once per record type and process."""
     return TypeAdapter(model)

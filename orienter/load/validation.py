@@ -1,26 +1,31 @@
-"""Territory folders to validated models, with every finding located.
+"""Territory files to validated records, with every finding located.
 
-Each file is read, checked against the model and against the references that need nothing
-but the file itself (geography, vocabulary, identifiers, sources, freshness); its node tree is
-then dropped, keeping only the positions that the cross-file checks (duplicate ids, dangling
-references, shared FINESS/SIRET) need. That keeps memory flat at national scale.
+Validation works file by file, so that a cache can keep each file's result and re-check only
+the files whose bytes changed (`orienter/store/territories.py`). A file's result is:
+- the records it holds (a territory, or structures);
+- its findings that depend only on its bytes, the rules and the geography;
+- its dated checks (freshness, dates in the future, absorptions in force): evaluated against
+  today's date at every load, so that a cached result never goes stale at midnight;
+- its references (ids, FINESS, SIRET, links between structures), which the cross-file checks
+  of a territory (duplicates, dangling references) compare.
+Positions are kept relative to the territory folder: reports print them relative to the
+current folder, wherever the command runs.
 """
 
 from __future__ import annotations
 
-import gc
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from orienter.core.diagnostics import Diagnostic
+from orienter.load.findings import Dated, Ref
 from orienter.load.geo import Geo
-from orienter.load.yamlsafe import Document, Loc, load_yaml
+from orienter.load.yamlsafe import Document, Loc, load_yaml_bytes
 from orienter.load.model import Contact, Service, Structure, Territoire, Verification, Zone
-from orienter.load.territory import TERRITORY_FILE, Territory, find_territory_folders  # noqa: F401
-from orienter.core.paths import display_path
+from orienter.load.territory import Territory
 from orienter.load.schema import dotted, validate_model
 from orienter.load.vocabulary import Vocabulary
 
@@ -29,102 +34,63 @@ _SIRET = re.compile(r"^\d{14}$")
 
 
 @dataclass
-class Ref:
-    kind: str  # "structure-id", "service-id", "structure-ref", "finess", "siret"
-    value: str
-    file: str
-    line: int
-    col: int
-    owner: str = ""
+class FileResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+    dated: list[Dated] = field(default_factory=list)
+    structures: list[Structure] = field(default_factory=list)
+    territory: Territoire | None = None
 
 
-@dataclass
-class LoadResult:
-    territories: list[Territory]
-    diagnostics: list[Diagnostic]
-    files: int = 0
+class Checker:
+    """Checks one file at a time against the model, the geography and the vocabulary."""
 
-
-def load_territories(paths: Iterable[Path], geo: Geo, vocab: Vocabulary,
-                     today: date | None = None, keep: Callable[[Structure], bool] | None = None) -> LoadResult:
-    """`keep` says which validated structures to hold in memory (all by default): `validate`
-    keeps none and `suggest` only those of one département, so that memory stays flat."""
-    folders, diags = find_territory_folders(paths)
-    checker = _Checker(geo, vocab, today or date.today(), keep)
-    territories: list[Territory] = []
-    # Reading builds millions of short-lived, acyclic objects (nodes, dicts, models): the cyclic
-    # garbage collector would rescan the growing heap again and again for nothing (measured:
-    # 8.7 s of 22 s at national scale). Reference counting still frees everything.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for folder in folders:
-            territory = checker.load_folder(folder)
-            if territory is not None:
-                territories.append(territory)
-    finally:
-        if enabled:
-            gc.enable()
-    diags += checker.diagnostics + checker.cross_checks()
-    return LoadResult(territories, sorted(set(diags)), checker.files)
-
-
-class _Checker:
-    def __init__(self, geo: Geo, vocab: Vocabulary, today: date, keep: Callable[[Structure], bool] | None = None):
-        self.keep = keep
+    def __init__(self, geo: Geo, vocab: Vocabulary):
         self.geo = geo
         self.vocab = vocab
-        self.today = today
-        self.diagnostics: list[Diagnostic] = []
-        self.refs: list[Ref] = []
-        self.files = 0
+        self.result = FileResult()
         self._deps: dict[int, set[str]] = {}
 
     # --- files ------------------------------------------------------------------------
 
-    def load_folder(self, folder: Path) -> Territory | None:
-        tfile = folder / TERRITORY_FILE
-        doc = self._read(tfile)
-        if doc is None:
-            return None
-        model, problems = validate_model(Territoire, doc.data, doc)
-        self.diagnostics += problems
-        if model is None:
-            return None
-        territory = Territory(model, folder, doc.file)
-        self._check_zone(doc, ("perimetre",), model.perimetre)
-        territory.communes = self._expand(model.perimetre)
-        self._check_verification(doc, (), model.verification, real=not model.fictif, required=False)
-        for path in sorted((folder / "structures").rglob("*.y*ml")) if (folder / "structures").is_dir() else []:
-            self._load_structures(path, territory)
-        return territory
+    def territory_file(self, raw: bytes, name: str) -> FileResult:
+        """`territoire.yaml`: its model, and the communes of its perimeter on success."""
+        self.result = FileResult()
+        doc = self._parse(raw, name)
+        if doc is not None:
+            model, problems = validate_model(Territoire, doc.data, doc)
+            self.result.diagnostics += problems
+            if model is not None:
+                self.result.territory = model
+                self._check_zone(doc, ("perimetre",), model.perimetre)
+                self._check_verification(doc, (), model.verification, real=not model.fictif, required=False)
+        return self.result
 
-    def _read(self, path: Path) -> Document | None:
-        self.files += 1
-        doc, problems = load_yaml(path, display_path(path))
-        self.diagnostics += problems
-        if doc is not None and doc.data is None:
-            self.diagnostics.append(Diagnostic(doc.file, 1, 1, "O100", "fichier vide : écrivez le "
-                                               "contenu attendu (voir docs/format.md) ou supprimez le fichier"))
-            return None
-        return doc
-
-    def _load_structures(self, path: Path, territory: Territory) -> None:
-        doc = self._read(path)
+    def structure_file(self, raw: bytes, name: str, territory: Territory) -> FileResult:
+        self.result = FileResult()
+        doc = self._parse(raw, name)
         if doc is None:
-            return
+            return self.result
         items: list[tuple[Loc, Any]] = (
             [((i,), item) for i, item in enumerate(doc.data)] if isinstance(doc.data, list) else [((), doc.data)]
         )
         for base, data in items:
             model, problems = validate_model(Structure, data, doc, base)
-            self.diagnostics += problems
+            self.result.diagnostics += problems
             if model is None:
                 continue
             self._check_structure(doc, base, model, territory)
-            if self.keep is None or self.keep(model):
-                territory.structures.append(model)
-                territory.files[model.id] = doc.file
+            self.result.structures.append(model)
+        return self.result
+
+    def _parse(self, raw: bytes, name: str) -> Document | None:
+        doc, problems = load_yaml_bytes(raw, name)
+        self.result.diagnostics += problems
+        if doc is not None and doc.data is None:
+            self.result.diagnostics.append(Diagnostic(doc.file, 1, 1, "O100", "fichier vide : écrivez le "
+                                                      "contenu attendu (voir docs/format.md) ou supprimez le fichier"))
+            return None
+        return doc
 
     # --- one structure ------------------------------------------------------------------
 
@@ -138,11 +104,9 @@ class _Checker:
             self._ref(doc, "structure-ref", p, base + ("partenaires", i), s.id)
         if s.absorbee_par:
             self._ref(doc, "structure-ref", s.absorbee_par.structure, base + ("absorbee_par", "structure"), s.id)
-            if s.statut.value == "actif" and s.absorbee_par.depuis <= self.today:
-                self._add(doc, base + ("statut",), "O309",
-                          f"{s.id} est absorbée par {s.absorbee_par.structure} depuis "
-                          f"{s.absorbee_par.depuis:%d/%m/%Y} mais reste « actif » : passez le statut à "
-                          "« absorbe » ou retirez absorbee_par")
+            if s.statut.value == "actif":
+                self._dated(doc, base + ("statut",), "absorbed", s.absorbee_par.depuis,
+                            detail=f"{s.id} {s.absorbee_par.structure}")
         for i, ev in enumerate(s.historique):
             for j, ref in enumerate(ev.structures):
                 self._ref(doc, "structure-ref", ref, base + ("historique", i, "structures", j), s.id)
@@ -158,7 +122,9 @@ class _Checker:
         for i, finess in enumerate(s.identifiants.finess):
             self._check_finess(doc, base + ("identifiants", "finess", i), finess)
         if s.identifiants.finess_juridique:
-            self._check_finess(doc, base + ("identifiants", "finess_juridique"), s.identifiants.finess_juridique)
+            # One legal entity runs several establishments: its number is shared, not a duplicate.
+            self._check_finess(doc, base + ("identifiants", "finess_juridique"), s.identifiants.finess_juridique,
+                               unique=False)
         if s.identifiants.siret:
             self._check_siret(doc, base + ("identifiants", "siret"), s.identifiants.siret)
         if s.adresse and s.adresse.commune:
@@ -197,6 +163,10 @@ class _Checker:
                       "communes, epci, departements ou regions (ou france: true pour un service national)")
         else:
             self._check_zone(doc, loc + ("zone",), sv.zone)
+            if sv.zone.provisoire:
+                self._add(doc, loc + ("zone", "provisoire"), "O311",
+                          f"zone provisoire du service {sv.id} (posée par un import de registre) : vérifiez "
+                          "les communes desservies, corrigez la zone puis retirez `provisoire: true`")
             # A département-wide service listed in a smaller territory is normal; a zone that
             # misses the perimeter entirely is a wrong code.
             covered = set() if not territory.communes or self._touches(sv.zone, territory) else self._expand(sv.zone)
@@ -254,11 +224,11 @@ class _Checker:
             self._add(doc, loc + ("code_postal",), "O105",
                       f"le code postal {postal} n'est pas celui de {cur.nom} ({', '.join(sorted(allowed))})")
 
-    def _check_finess(self, doc: Document, loc: Loc, value: str) -> None:
+    def _check_finess(self, doc: Document, loc: Loc, value: str, unique: bool = True) -> None:
         if not _FINESS.match(value):
             self._add(doc, loc, "O203", f"FINESS « {value} » mal formé : 9 caractères, les deux premiers "
                       "sont le département (2A/2B en Corse), entre guillemets")
-        else:
+        elif unique:
             self._ref(doc, "finess", value, loc)
 
     def _check_siret(self, doc: Document, loc: Loc, value: str) -> None:
@@ -281,22 +251,18 @@ class _Checker:
     def _check_verification(self, doc: Document, loc: Loc, v: Verification | None, real: bool,
                             required: bool) -> None:
         if v is None or v.derniere_verification is None:
-            if required:
+            # An imported record is dated by its register; what a person must check is flagged by O311.
+            if required and not (v is not None and v.origine == "registre"):
                 self._add(doc, loc + (("verification",) if v else ("id",)), "O404",
                           "jamais vérifiée : ajoutez verification.derniere_verification (date de la "
                           "dernière vérification humaine)")
             return
         for key in ("derniere_verification", "derniere_modification"):
             d = getattr(v, key)
-            if d and d > self.today:
-                self._add(doc, loc + ("verification", key), "O405",
-                          f"{key} est dans le futur ({d:%d/%m/%Y}) : écrivez la date réelle")
-        age_months = (self.today.year - v.derniere_verification.year) * 12 + (
-            self.today.month - v.derniere_verification.month)
-        if age_months > v.frequence_revue_mois:
-            self._add(doc, loc + ("verification", "derniere_verification"), "O403",
-                      f"dernière vérification le {v.derniere_verification:%d/%m/%Y}, il y a {age_months} mois "
-                      f"pour une revue tous les {v.frequence_revue_mois} mois : revérifiez et mettez la date à jour")
+            if d:
+                self._dated(doc, loc + ("verification", key), "future", d, detail=key)
+        self._dated(doc, loc + ("verification", "derniere_verification"), "stale", v.derniere_verification,
+                    months=v.frequence_revue_mois)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -342,34 +308,15 @@ class _Checker:
 
     def _add(self, doc: Document, loc: Loc, code: str, message: str) -> None:
         line, col = doc.position(loc)
-        self.diagnostics.append(Diagnostic(doc.file, line, col, code, message, path=dotted(loc)))
+        self.result.diagnostics.append(Diagnostic(doc.file, line, col, code, message, path=dotted(loc)))
 
     def _ref(self, doc: Document, kind: str, value: str, loc: Loc, owner: str = "") -> None:
         line, col = doc.position(loc)
-        self.refs.append(Ref(kind, value, doc.file, line, col, owner))
+        self.result.refs.append(Ref(kind, value, doc.file, line, col, owner))
 
-    # --- across files -------------------------------------------------------------------
-
-    def cross_checks(self) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
-        first: dict[tuple[str, str], Ref] = {}
-        structure_ids = {r.value for r in self.refs if r.kind == "structure-id"}
-        for r in self.refs:
-            if r.kind in ("structure-id", "service-id", "finess", "siret"):
-                family = "id" if r.kind.endswith("-id") else r.kind
-                prev = first.setdefault((family, r.value), r)
-                if prev is not r:
-                    code = "O201" if family == "id" else "O205"
-                    label = {"id": "identifiant", "finess": "FINESS", "siret": "SIRET"}[family]
-                    out.append(Diagnostic(r.file, r.line, r.col, code,
-                                          f"{label} « {r.value} » déjà utilisé ({prev.file}:{prev.line}) : "
-                                          + ("choisissez un identifiant unique, préfixé par le territoire"
-                                             if family == "id" else "une même entité ne doit figurer qu'une fois ; "
-                                             "fusionnez les deux fiches")))
-            elif r.kind == "structure-ref" and r.value not in structure_ids:
-                out.append(Diagnostic(r.file, r.line, r.col, "O202",
-                                      f"« {r.value} » ne désigne aucune structure connue : vérifiez l'identifiant"))
-        return out
+    def _dated(self, doc: Document, loc: Loc, kind: str, when: date, months: int = 0, detail: str = "") -> None:
+        line, col = doc.position(loc)
+        self.result.dated.append(Dated(kind, doc.file, line, col, dotted(loc), when, months, detail))
 
 
 def luhn_ok(digits: str) -> bool:
@@ -382,3 +329,23 @@ def luhn_ok(digits: str) -> bool:
                 n -= 9
         total += n
     return total % 10 == 0
+
+
+def check_loose_file(raw: bytes, name: str, geo: Geo, vocab: Vocabulary) -> list[Diagnostic]:
+    """A file named to `validate` outside any territory folder: checked as what it looks like
+    (a territory file has a perimeter; a structure file has services, or is a list), without
+    the checks that need its territory; or a finding that says it cannot tell."""
+    doc, problems = load_yaml_bytes(raw, name)
+    if doc is None:
+        return problems
+    data = doc.data
+    checker = Checker(geo, vocab)
+    if isinstance(data, dict) and "perimetre" in data:
+        return checker.territory_file(raw, name).diagnostics
+    if isinstance(data, list) or (isinstance(data, dict) and ("services" in data or "type" in data)):
+        loose = Territory(Territoire(id="hors-territoire", nom="hors territoire", perimetre=Zone()), Path("."), name)
+        result = checker.structure_file(raw, name, loose)
+        return [d for d in result.diagnostics if d.code not in ("O307",)]
+    return [Diagnostic(name, 1, 1, "O015", "ce fichier n'est dans aucun territoire et ne ressemble ni à un "
+                       "territoire (clé `perimetre`) ni à une structure (clé `services`) : placez-le dans "
+                       "un dossier de territoire, sous structures/")]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from orienter.core.diagnostics import Diagnostic, ExitCode, OrienterError
-from orienter.load.geo import Geo, load_geo
 from orienter.core.paths import data_dir, rules_dir
-from orienter.load.model import Structure
+from orienter.load.geo import Commune, Geo, load_geo
+from orienter.load.discovery import Discovery
 from orienter.load.territory import Territory
 from orienter.load.vocabulary import Vocabulary
 
@@ -23,6 +23,7 @@ class Workspace:
     diagnostics: list[Diagnostic]
     files: int
     rules: Path
+    rules_key: bytes = b""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -42,39 +43,95 @@ class Workspace:
 
 
 def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = None,
-                   today: date | None = None, *, cache: bool = True,
-                   keep: Callable[[Structure], bool] | None = None, structures: bool = True) -> Workspace:
-    """`cache=True` reuses the result of an earlier run on the same files (orienter/cache.py).
+                   today: date | None = None, *, cache: bool = True, structures: bool = True,
+                   commune: Commune | None = None, only: Sequence[str] | None = None) -> Workspace:
+    """Everything a command needs, read through the data-only cache (orienter/store/).
 
-    `structures=False` (validate): diagnostics only, no structure is held in memory.
-    `keep`: hold only the structures it accepts (suggest, one département); such a partial
-    workspace is never stored in the cache, but a complete one from the cache is welcome."""
-    if not structures:
-        keep = _nothing
+    `structures=False` (validate): findings only, no structure decoded or kept in memory.
+    `commune`: read only the territories whose perimeter holds this commune, and the national
+    layer (suggest reads the perimeters first, then a territory or two, not the country).
+    `only`: read only the territories with these ids (rapport T, graphe T).
+    The checks across files (duplicate ids, FINESS, SIRET; references to unknown structures)
+    need every territory: they run only when every territory is read."""
+    from orienter.load.discovery import discover
+    from orienter.store import program
+    from orienter.store.territories import TerritoryLoader
+    from orienter.store.vocabularies import load_vocabulary, rules_key
+
     rules = rules or rules_dir()
     paths = list(paths or [data_dir()])
     today = today or date.today()
+    geo = load_geo()
+    key = rules_key(rules)
+    vocab, diagnostics = load_vocabulary(rules, key, cache)
+    found = discover(paths)
+    diagnostics += found.problems
+    loader = TerritoryLoader(geo, vocab, key, today, program.signature(), records=structures, cache=cache)
+    selected = found.territories
+    if commune is not None or only:
+        from orienter.store.perimeters import select
 
-    def build() -> Workspace:
-        # Only a cache miss reads YAML: the loaders are imported here, not at start-up.
-        from orienter.load.validation import load_territories
-        from orienter.load.vocabulary import load_vocabulary
+        selected, problems = select(found.territories, loader, paths, commune, only)
+        diagnostics += problems
+    territories: list[Territory] = []
+    refs = []
+    files = 0
+    for tf in selected:
+        loaded = loader.load(tf)
+        diagnostics += loaded.diagnostics
+        refs += loaded.refs
+        files += loaded.files
+        if loaded.territory is not None:
+            territories.append(loaded.territory)
+    if selected is found.territories:
+        from orienter.load.findings import cross_checks
 
-        geo = load_geo()
-        vocab, vdiags = load_vocabulary(rules)
-        result = load_territories(paths, geo, vocab, today, keep)
-        return Workspace(geo, vocab, result.territories, sorted(set(vdiags + result.diagnostics)),
-                         result.files, rules)
-
-    if not cache:
-        return build()
-    from orienter.store.cache import cached_workspace
-
-    return cached_workspace(paths, rules, today, build, complete=keep is None, structures=structures)
+        diagnostics += cross_checks(refs)
+    if found.files:
+        extra, diagnostics = _named_files(found, diagnostics, geo, vocab)
+        files += extra
+    return Workspace(geo, vocab, territories, sorted(set(diagnostics)), files, rules, key)
 
 
-def _nothing(_: Structure) -> bool:
-    return False
+def _named_files(found: Discovery, diagnostics: list[Diagnostic], geo: Geo,
+                 vocab: Vocabulary) -> tuple[int, list[Diagnostic]]:
+    """`validate FILE`: the findings of the files named, whatever else their territory holds;
+    a file no command would read is said so, never passed in silence."""
+    from orienter.core.paths import display_path
+    from orienter.load.discovery import STRUCTURES, TERRITORY_FILE
+    from orienter.load.files import read_bytes
+
+    wanted = {display_path(p) for p in found.files}
+    # The findings about the other files of the territories read are not what was asked.
+    others = {display_path(p) for tf in found.territories for p in (tf.territory_file, *tf.structure_files)} - wanted
+    kept = [d for d in diagnostics if d.file not in others]
+    extra = 0
+    for path in found.files:
+        shown = display_path(path)
+        owner = next((t for t in found.territories if _inside(path, t.folder)), None)
+        if owner is not None:
+            rel = path.resolve().relative_to(owner.folder)
+            if rel.parts[0] != STRUCTURES and rel.as_posix() != TERRITORY_FILE:
+                kept.append(Diagnostic(shown, 1, 1, "O014", "aucune commande ne lit ce fichier : les structures "
+                                       "vont dans structures/, le territoire dans territoire.yaml"))
+            elif rel.parts[0] == STRUCTURES and not path.name.lower().endswith((".yaml", ".yml")):
+                kept.append(Diagnostic(shown, 1, 1, "O014", "aucune commande ne lit ce fichier : un fichier de "
+                                       "structure se termine par .yaml ou .yml"))
+            continue
+        from orienter.load.validation import check_loose_file
+
+        extra += 1
+        raw, problems = read_bytes(path, shown)
+        kept += problems if raw is None else check_loose_file(raw, shown, geo, vocab)
+    return extra, kept
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
 
 
 def require_valid(ws: Workspace) -> Workspace:

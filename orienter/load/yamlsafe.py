@@ -14,7 +14,6 @@ caught here and turned into a located `Diagnostic` (DESIGN §8):
 from __future__ import annotations
 
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import yaml
 
 from orienter.core.diagnostics import Diagnostic
 
-from orienter.core.limits import MAX_DEPTH, MAX_EXPANDED_NODES, MAX_FILE_BYTES  # noqa: E402
+from orienter.core.limits import MAX_DEPTH, MAX_EXPANDED_NODES  # noqa: E402
 
 # libyaml's composer recurses in C: only a text whose crude bound exceeds this is scanned
 # event by event (iteratively) before composing. Tens of thousands of levels crash it.
@@ -119,26 +118,12 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
 
 def load_yaml(path: Path, display: str | None = None) -> tuple[Document | None, list[Diagnostic]]:
     """Read one file. Returns the document, or None with the reasons it cannot be used."""
-    name = display or str(path)
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # A FIFO blocks and /dev/zero never ends: only regular files are read.
-            return None, [_diag(name, 1, 1, "O001", "ce n'est pas un fichier ordinaire (dossier, tube ou "
-                                "périphérique) : retirez-le du dossier de territoire")]
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            return None, [_diag(name, 1, 1, "O004", f"fichier de {size / 1e6:.1f} Mo : la limite est "
-                                f"{MAX_FILE_BYTES // (1024 * 1024)} Mo par fichier ; découpez-le "
-                                "(un fichier par structure)")]
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)  # a file that grows while read stays bounded
-        if len(raw) > MAX_FILE_BYTES:
-            return None, [_diag(name, 1, 1, "O004", f"fichier de plus de {MAX_FILE_BYTES // (1024 * 1024)} Mo : "
-                                "découpez-le (un fichier par structure)")]
-    except OSError as exc:
-        return None, [_diag(name, 1, 1, "O001", f"lecture impossible : {exc.strerror or exc}")]
-    return load_yaml_bytes(raw, name)
+    from orienter.load.files import read_bytes
+
+    raw, problems = read_bytes(path, display or str(path))
+    if raw is None:
+        return None, problems
+    return load_yaml_bytes(raw, display or str(path))
 
 
 def load_yaml_bytes(raw: bytes, name: str) -> tuple[Document | None, list[Diagnostic]]:

@@ -35,7 +35,7 @@ FRANCE_KEY = "f:FR"
 
 
 def zone_keys(zone: Zone) -> list[str]:
-    return ([FRANCE_KEY] if zone.france else []) + ([f"c:{c}" for c in zone.communes] + [f"e:{c}" for c in zone.epci]
+    return ([FRANCE_KEY] if getattr(zone, "france", False) else []) + ([f"c:{c}" for c in zone.communes] + [f"e:{c}" for c in zone.epci]
             + [f"d:{c}" for c in zone.departements] + [f"r:{c}" for c in zone.regions])
 
 
@@ -46,6 +46,15 @@ def commune_keys(c: Commune) -> list[str]:
     if c.ept:
         keys.append(f"e:{c.ept}")
     return keys
+
+
+def zone_holds(zone: Zone, commune: Commune, geo: Geo) -> bool:
+    """Does this zone (a perimeter, a service's zone) hold the commune? Decided on COG codes,
+    without expanding the zone to its communes."""
+    keys = set(commune_keys(commune))
+    if keys.isdisjoint(_current_keys(zone, geo)):
+        return False
+    return not (zone.exclus and not keys.isdisjoint(_current_keys(zone.exclus, geo)))
 
 
 def _current_keys(zone: Zone, geo: Geo) -> list[str]:
@@ -72,16 +81,7 @@ class Index:
                     for key in _current_keys(sv.zone, geo):
                         self.by_key.setdefault(key, []).append(idx)
                     if sv.zone.exclus:
-                        self._excluded[idx] = set(_current_keys(Zone(**vars(sv.zone.exclus)), geo))
-
-    def __getstate__(self) -> dict[str, object]:
-        # Stored inside a département extract (shards.py): the geography is the package's own,
-        # reattached on load with `with_geo`.
-        return {k: v for k, v in self.__dict__.items() if k != "geo"}
-
-    def with_geo(self, geo: Geo) -> Index:
-        self.geo = geo
-        return self
+                        self._excluded[idx] = set(_current_keys(sv.zone.exclus, geo))
 
     def covering(self, commune: Commune) -> list[Entry]:
         """Services whose zone contains the commune, in data order (deterministic)."""
@@ -93,7 +93,7 @@ class Index:
                 if i not in self._excluded or self._excluded[i].isdisjoint(keys)]
 
     def territories_covering(self, commune: Commune) -> list[Territory]:
-        return [t for t in self.territories if commune.code in t.communes]
+        return [t for t in self.territories if zone_holds(t.model.perimetre, commune, self.geo)]
 
     def service_communes(self, sv: Service) -> set[str]:
         if sv.zone is None:

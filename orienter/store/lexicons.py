@@ -1,8 +1,9 @@
 """The compiled lexicon, kept in the data-only cache: compiling lemmatises the vocabulary with
-simplemma (about 0.4 s, its dictionary included); reading it back costs a few milliseconds.
+simplemma and builds the table of French words (about 2 s, its dictionary included); reading
+it back costs a few milliseconds.
 
-The key covers what the compiled lexicon depends on: the bytes of the rules files, the
-compiler's own modules, and the lemmatiser's and stemmer's installed data.
+The key covers what the compiled lexicon depends on: the bytes of the rules files, the program,
+and the lemmatiser's and stemmer's installed data.
 """
 
 from __future__ import annotations
@@ -13,19 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orienter.engine.lexicon import FORMAT, CompiledLexicon, compile_vocabulary
-from orienter.store import datacache
+from orienter.store import datacache, program
 
 if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
-_MODULES = ("lexicon.py", "morphology.py")
 
-
-def compiled_for(vocab: Vocabulary, rules: Path) -> CompiledLexicon:
-    try:
-        key = _key(rules)
-    except OSError:
+def compiled_for(vocab: Vocabulary, rules: Path, rules_key: bytes) -> CompiledLexicon:
+    if datacache.cache_dir() is None:
         return compile_vocabulary(vocab)
+    key = datacache.key_of(f"lexique-format={FORMAT}", program.signature(), rules_key, *_libraries())
     name = f"lexique-{datacache.key_of(os.fspath(rules.resolve())).hex()}.msgpack"
     data = datacache.read(name, key)
     if isinstance(data, dict):
@@ -38,18 +36,12 @@ def compiled_for(vocab: Vocabulary, rules: Path) -> CompiledLexicon:
     return compiled
 
 
-def _key(rules: Path) -> bytes:
-    parts: list[bytes | str] = [f"format={FORMAT}"]
-    for path in sorted(rules.glob("*.y*ml")):
-        parts += [path.name, path.read_bytes()]
-    engine = Path(__file__).resolve().parent.parent / "engine"
-    for module in _MODULES:
-        st = (engine / module).stat()
-        parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")
+def _libraries() -> list[str]:
+    """Where the lemmatiser's and the stemmer's data live, and when they were installed."""
+    out = []
     for package in ("simplemma", "snowballstemmer"):
         spec = importlib.util.find_spec(package)
-        origin = Path(spec.origin) if spec and spec.origin else None
-        if origin is not None:
-            st = origin.parent.stat()
-            parts.append(f"{package}:{origin.parent}:{st.st_mtime_ns}")
-    return datacache.key_of(*parts)
+        if spec and spec.origin:
+            folder = Path(spec.origin).parent
+            out.append(f"{package}:{folder}:{folder.stat().st_mtime_ns}")
+    return out
