@@ -36,7 +36,9 @@ def lexicon():
     from orienter.store.index import Index
 
     ws = load_workspace([ROOT / "data" / "territories"])
-    return Engine(Index(ws.territories, ws.geo), ws.vocab).lexicon
+    from orienter.store.lexicons import compiled_for
+
+    return Engine(Index(ws.territories, ws.geo), ws.vocab, compiled=compiled_for(ws.vocab, ws.rules, ws.rules_key)).lexicon
 
 
 @pytest.mark.parametrize("text, kind, code", [

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 
 from orienter.core.diagnostics import CODES, Diagnostic, OrienterError
 from orienter.load.geo import Resolution, load_geo
-from orienter.load.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES, Document, load_yaml, load_yaml_bytes, load_yaml_text
+from orienter.core.limits import MAX_FILE_BYTES
+from orienter.load.yamlsafe import MAX_DEPTH, Document, load_yaml, load_yaml_bytes, load_yaml_text
 from orienter.core.paths import rules_dir
 from orienter.load.vocabulary import load_vocabulary
 
@@ -368,7 +369,9 @@ def engine() -> Any:
     from orienter.load.workspace import load_workspace
 
     ws = load_workspace(cache=False)
-    return Engine(Index(ws.territories, ws.geo), ws.vocab)
+    from orienter.store.lexicons import compiled_for
+
+    return Engine(Index(ws.territories, ws.geo), ws.vocab, compiled=compiled_for(ws.vocab, ws.rules, ws.rules_key))
 
 
 @given(text=st.one_of(st.text(max_size=300), FRENCH))

@@ -20,10 +20,19 @@ if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
 
+_compiled: dict[bytes, CompiledLexicon] = {}  # within one process (tests, the web page)
+
+
 def compiled_for(vocab: Vocabulary, rules: Path, rules_key: bytes) -> CompiledLexicon:
+    key = datacache.key_of(f"lexique-format={FORMAT}", program.signature(), rules_key, *_libraries())
+    if key not in _compiled:
+        _compiled[key] = _cached_or_compiled(vocab, rules, key)
+    return _compiled[key]
+
+
+def _cached_or_compiled(vocab: Vocabulary, rules: Path, key: bytes) -> CompiledLexicon:
     if datacache.cache_dir() is None:
         return compile_vocabulary(vocab)
-    key = datacache.key_of(f"lexique-format={FORMAT}", program.signature(), rules_key, *_libraries())
     name = f"lexique-{datacache.key_of(os.fspath(rules.resolve())).hex()}.msgpack"
     data = datacache.read(name, key)
     if isinstance(data, dict):
