@@ -18,7 +18,10 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer  # noqa: E402
 
+from orienter.cli import french  # noqa: E402
 from orienter.core.diagnostics import ExitCode, OrienterError  # noqa: E402
+
+french.install()
 F = TypeVar("F", bound=Callable[..., Any])
 
 _SETTINGS: dict[str, Any] = dict(
@@ -27,6 +30,8 @@ _SETTINGS: dict[str, Any] = dict(
     "et aide à l'orientation : qui appeler d'abord, et pourquoi.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -59,7 +64,16 @@ class _Commands:
 commands = _Commands()
 
 
-def _root() -> None:
+def _show_version(value: bool) -> None:
+    if value:
+        from orienter import __version__
+
+        sys.stdout.write(f"orienter {__version__}\n")
+        raise typer.Exit(0)
+
+
+def _root(version: Optional[bool] = typer.Option(None, "--version", "-V", callback=_show_version, is_eager=True,
+                                                  help="Affiche la version d'orienter et quitte.")) -> None:
     """Annuaire vérifié des services d'appui, de soins et d'accompagnement d'un territoire, et aide à
     l'orientation : qui appeler d'abord, et pourquoi."""
 
@@ -77,8 +91,10 @@ class ValidateFormat(str, Enum):
     github = "github"
 
 
-DONNEES = typer.Option(None, "--donnees", "-d", help="Dossier(s) de territoires (défaut : data/territories).")
-REGLES = typer.Option(None, "--regles", help="Dossier du vocabulaire et des règles (défaut : rules/).")
+DONNEES = typer.Option(None, "--donnees", "-d", help="Dossier(s) de territoires (défaut : ./data/territories "
+                       "s'il existe, sinon l'annuaire livré avec orienter).")
+REGLES = typer.Option(None, "--regles", help="Dossier du vocabulaire et des règles (défaut : ./rules s'il existe, "
+                      "sinon celui livré avec orienter).")
 FORMAT = typer.Option(Format.texte, "--format", "-f", help="texte (tableaux) ou json.")
 
 
@@ -97,7 +113,8 @@ def guarded(func: F) -> F:
         except KeyboardInterrupt:
             sys.stderr.write("Interrompu.\n")
             raise typer.Exit(130) from None
-        except BrokenPipeError:
+        except BrokenPipeError:  # `orienter ... | head -1`: the reader has what it wanted
+            _silence_stdout()
             raise typer.Exit(0) from None
         except Exception as exc:  # noqa: BLE001 - last resort: no traceback, no case data echoed
             sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}). Rien n'a été modifié. "
@@ -105,6 +122,23 @@ def guarded(func: F) -> F:
             raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """Later writes (and the final flush) go nowhere instead of failing on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def note_data(donnees: Optional[List[Path]]) -> None:
+    """Human-readable outputs say which data they come from (on standard error: pipes and
+    JSON stay clean)."""
+    from orienter.core.paths import data_note
+
+    sys.stderr.write(data_note(donnees) + "\n")
 
 
 def _workspace(donnees: Optional[List[Path]], regles: Optional[Path], strict_data: bool = True) -> Any:

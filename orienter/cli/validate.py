@@ -1,12 +1,13 @@
 """Commands `validate` and `schema`: check territory files, give editors their schema."""
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from orienter.core.diagnostics import ExitCode
+from orienter.core.diagnostics import ExitCode, OrienterError
 from orienter.cli.common import (REGLES, ValidateFormat, commands, guarded)
 
 
@@ -16,7 +17,7 @@ from orienter.cli.common import (REGLES, ValidateFormat, commands, guarded)
 @commands.command("validate")
 @guarded
 def validate_cmd(
-    chemins: Optional[List[Path]] = typer.Argument(None, help="Fichiers ou dossiers de territoires (défaut : data/territories)."),
+    chemins: Optional[List[Path]] = typer.Argument(None, help="Fichiers ou dossiers de territoires (défaut : ./data/territories du dossier courant)."),
     format: ValidateFormat = typer.Option(ValidateFormat.texte, "--format", "-f", help="texte, json ou github (annotations)."),
     strict: bool = typer.Option(False, "--strict", help="Les avertissements comptent comme des erreurs."),
     codes: bool = typer.Option(False, "--codes", help="Liste les codes de diagnostic et leur sens."),
@@ -28,10 +29,19 @@ def validate_cmd(
     if codes:
         report.write(report.codes_table())
         return
+    from orienter.core.paths import data_note, local_data
     from orienter.load.workspace import load_workspace
 
+    if not chemins and local_data() is None and not os.environ.get("ORIENTER_DONNEES"):
+        # Never validate the copy shipped inside the package by mistake: a green CI on files
+        # it never read is worse than a red one.
+        raise OrienterError("Aucun dossier data/territories ici : indiquez les dossiers ou fichiers à vérifier "
+                            "(orienter validate CHEMIN...), ou lancez la commande depuis votre dépôt de territoire.",
+                            ExitCode.USAGE)
     # Diagnostics only: no structure stays in memory (flat memory at national scale).
     ws = load_workspace(chemins, regles, structures=False)
+    if format != ValidateFormat.json:
+        sys.stderr.write(data_note(chemins) + "\n")
     diags = ws.diagnostics
     if format == ValidateFormat.json:
         report.write(report.as_json(diags, ws.files, strict))

@@ -258,12 +258,16 @@ class Engine:
             values[code] = True
             words[code] = ", ".join(_unique([h.words for h in hits]))
         for code, (value, hint) in reading.numbers.items():
+            bounds = self.vocab.criteres[code].bornes if code in self.vocab.criteres else None
+            if bounds and not bounds[0] <= value <= bounds[1]:
+                continue  # "MMSE 45" is a typo, not a fact
             values[code] = value
             words[code] = hint
         for code, raw in situation.criteres.items():
             if code not in self.vocab.criteres:
                 raise OrienterError(_unknown("critère", code, self.vocab.criteres), ExitCode.INPUT)
-            values[code] = _coerce(code, raw, self.vocab.criteres[code].type)
+            crit = self.vocab.criteres[code]
+            values[code] = _coerce(code, raw, crit.type, crit.bornes)
             words[code] = "indiqué explicitement"
             if values[code] is False:
                 values.pop(code)
@@ -586,12 +590,15 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _coerce(code: str, raw: Any, kind: str) -> Any:
+def _coerce(code: str, raw: Any, kind: str, bounds: tuple[float, float] | None = None) -> Any:
     if kind == "nombre":
-        try:
-            return float(raw) if not float(raw).is_integer() else int(float(raw))
-        except (TypeError, ValueError):
-            raise OrienterError(f"Critère {code} : nombre attendu, reçu « {raw} ».", ExitCode.INPUT) from None
+        value = _number(raw)
+        if value is None:
+            raise OrienterError(f"Critère {code} : nombre attendu, reçu « {raw} ».", ExitCode.INPUT)
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            raise OrienterError(f"Critère {code} : {raw} hors des valeurs possibles ({bounds[0]:g} à {bounds[1]:g}).",
+                                ExitCode.INPUT)
+        return int(value) if value.is_integer() else value
     if isinstance(raw, bool):
         return raw
     text = str(raw).strip().lower()
@@ -600,6 +607,19 @@ def _coerce(code: str, raw: Any, kind: str) -> Any:
     if text in {"0", "non", "n", "faux", "false", "no"}:
         return False
     raise OrienterError(f"Critère {code} : oui ou non attendu, reçu « {raw} ».", ExitCode.INPUT)
+
+
+def _number(raw: Any) -> float | None:
+    """A finite number: not a boolean, not NaN, not an infinity."""
+    import math
+
+    if isinstance(raw, bool):
+        return None
+    try:
+        value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _public_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,19 @@ class _Str:
                                       max_length=self.max_length, strip_whitespace=True)
 
 
+class _Int:
+    """An integer in bounds, strictly: `true` is not an age (YAML and JSON give real ints)."""
+
+    def __init__(self, ge: int, le: int):
+        self.ge, self.le = ge, le
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        number = core_schema.int_schema(ge=self.ge, le=self.le, strict=True)
+        return core_schema.nullable_schema(number) if source is not int else number
+
+
 Identifiant = Annotated[str, _Str(r"^[a-z0-9][a-z0-9_-]*$", 1, 80)]
 Code = Annotated[str, _Str(min_length=1, max_length=80)]
 Texte = Annotated[str, _Str(min_length=1)]
@@ -259,7 +272,7 @@ class Territoire(Strict):
 @strict
 class Situation(Strict):
     commune: str | None = None
-    age: Annotated[int | None, Ge(0), Le(130)] = None
+    age: Annotated[int | None, _Int(0, 130)] = None
     texte: str = ""
     besoins: list[Code] = field(default_factory=list)
     criteres: dict[str, bool | int | float | str] = field(default_factory=dict)
@@ -344,6 +357,9 @@ class Critere(Strict):
     axe: Literal["medical", "social", "organisationnel"] | None = None
     annule: list[Code] = field(default_factory=list)
     annule_si: list[Qualificatif] = field(default_factory=list)
+    # For a number: the values that make sense (an MMSE is 0 to 30); others are refused when
+    # given, and ignored when read in a text.
+    bornes: tuple[float, float] | None = None
 
 
 @strict
