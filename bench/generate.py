@@ -181,9 +181,11 @@ class Generator:
             counts[i] += 1
         return counts
 
-    def run(self, dest: Path) -> dict[str, int]:
+    def run(self, dest: Path, limit: int | None = None) -> dict[str, int]:
         terrs = self.territories()
-        counts = self.allocate(terrs)
+        counts = self.allocate(terrs)  # the country's shares, whatever part of it is written
+        if limit:
+            terrs, counts = terrs[:limit], counts[:limit]
         total = 2 * self.n  # exactly two services per structure on average: 1, 2 or 3
         per = [1] * (self.n // 4) + [3] * (self.n // 4)
         per += [2] * (self.n - len(per))
@@ -210,7 +212,7 @@ class Generator:
                 stats["structures"] += 1
                 stats["services"] += len(s["services"])
                 stats["fichiers"] += 1
-        assert stats["services"] == total, (stats, total)
+        assert limit or stats["services"] == total, (stats, total)
         return stats
 
     def territory(self, tid: str, name: str, deps: list[str]) -> dict[str, Any]:
@@ -361,6 +363,9 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--structures", type=int, default=30_000, help="nombre de structures (défaut 30000)")
     ap.add_argument("--seed", type=int, default=2026, help="graine (défaut 2026)")
     ap.add_argument("--regles", type=Path, default=None, help="dossier rules/ (défaut : celui du dépôt)")
+    ap.add_argument("--territoires", type=int, default=None,
+                    help="ne garder que les N premiers territoires (départements) ; --structures reste le total "
+                         "du pays, réparti comme pour le jeu complet")
     args = ap.parse_args(argv)
     if args.structures < 1:
         ap.error("--structures doit être positif")
@@ -374,7 +379,7 @@ def main(argv: list[str] | None = None) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     gen = Generator(args.structures, args.seed, args.regles or rules_dir())
-    stats = gen.run(dest)
+    stats = gen.run(dest, args.territoires)
     (dest / MARKER).write_text(json.dumps({"seed": args.seed, "structures": args.structures, **stats},
                                           ensure_ascii=False) + "\n", encoding="utf-8")
     elapsed = time.perf_counter() - started

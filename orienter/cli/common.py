@@ -141,10 +141,11 @@ def note_data(donnees: Optional[List[Path]]) -> None:
     sys.stderr.write(data_note(donnees) + "\n")
 
 
-def _workspace(donnees: Optional[List[Path]], regles: Optional[Path], strict_data: bool = True) -> Any:
+def _workspace(donnees: Optional[List[Path]], regles: Optional[Path], strict_data: bool = True,
+               **select: Any) -> Any:
     from orienter.load.workspace import load_workspace, require_valid
 
-    ws = load_workspace(donnees, regles)
+    ws = load_workspace(donnees, regles, **select)
     return require_valid(ws) if strict_data else ws
 
 

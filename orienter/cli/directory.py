@@ -77,7 +77,7 @@ def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure
     """Fiche complète d'une structure : services, publics, couverture, contacts, sources, vérification."""
     from orienter.directory.queries import structure_sheet
 
-    ws = _workspace(donnees, regles)
+    ws = _workspace(donnees, regles, holding=ident)  # only the territory that holds it is decoded
     _emit(structure_sheet(ws, _index(ws), ident), format, "sheet")
 
 

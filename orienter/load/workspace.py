@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from orienter.core.diagnostics import Diagnostic, ExitCode, OrienterError
 from orienter.core.paths import data_dir, rules_dir
@@ -44,13 +44,16 @@ class Workspace:
 
 def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = None,
                    today: date | None = None, *, cache: bool = True, structures: bool = True,
-                   commune: Commune | None = None, only: Sequence[str] | None = None) -> Workspace:
+                   commune: Commune | None = None, only: Sequence[str] | None = None,
+                   holding: str | None = None) -> Workspace:
     """Everything a command needs, read through the data-only cache (orienter/store/).
 
     `structures=False` (validate): findings only, no structure decoded or kept in memory.
     `commune`: read only the territories whose perimeter holds this commune, and the national
     layer (suggest reads the perimeters first, then a territory or two, not the country).
     `only`: read only the territories with these ids (rapport T, graphe T).
+    `holding`: read the records of only the territories that hold a structure or a service
+    with this id (fiche ID); the others are read for their findings and references only.
     The checks across files (duplicate ids, FINESS, SIRET; references to unknown structures)
     need every territory: they run only when every territory is read."""
     from orienter.load.discovery import discover
@@ -76,6 +79,8 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
     territories: list[Territory] = []
     refs = []
     files = 0
+    if holding is not None:
+        selected = _holding(selected, holding, geo, vocab, key, today, cache)
     for tf in selected:
         loaded = loader.load(tf)
         diagnostics += loaded.diagnostics
@@ -91,6 +96,18 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
         extra, diagnostics = _named_files(found, diagnostics, geo, vocab)
         files += extra
     return Workspace(geo, vocab, territories, sorted(set(diagnostics)), files, rules, key)
+
+
+def _holding(found: list[Any], ident: str, geo: Geo, vocab: Vocabulary, key: bytes, today: date,
+             cache: bool) -> list[Any]:
+    """The territories whose records hold this id: known from their references, without
+    decoding any structure (at national scale, one territory instead of a hundred)."""
+    from orienter.store import program
+    from orienter.store.territories import TerritoryLoader
+
+    light = TerritoryLoader(geo, vocab, key, today, program.signature(), records=False, cache=cache)
+    return [tf for tf in found if any(r.kind in ("structure-id", "service-id") and r.value == ident
+                                      for r in light.load(tf).refs)] or found
 
 
 def _named_files(found: Discovery, diagnostics: list[Diagnostic], geo: Geo,

@@ -1,9 +1,13 @@
 """The compiled lexicon, kept in the data-only cache: compiling lemmatises the vocabulary with
-simplemma and builds the table of French words (about 2 s, its dictionary included); reading
-it back costs a few milliseconds.
+simplemma and builds the table of French words (3 to 7 s, its dictionary included); reading it
+back costs a few milliseconds.
 
 The key covers what the compiled lexicon depends on: the bytes of the rules files, the program,
 and the lemmatiser's and stemmer's installed data.
+
+The package also ships the lexicon compiled from its own rules (`orienter/engine/lexique.msgpack`,
+made by `python -m orienter.store.lexicons`; tests/test_engine.py fails when it is out of date):
+the very first question on a new machine does not pay for the compilation.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ def compiled_for(vocab: Vocabulary, rules: Path, rules_key: bytes) -> CompiledLe
 
 
 def _cached_or_compiled(vocab: Vocabulary, rules: Path, key: bytes) -> CompiledLexicon:
+    shipped = _shipped(rules)
+    if shipped is not None:
+        return shipped
     if datacache.cache_dir() is None:
         return compile_vocabulary(vocab)
     name = f"lexique-{datacache.key_of(os.fspath(rules.resolve())).hex()}.msgpack"
@@ -54,3 +61,51 @@ def _libraries() -> list[str]:
             folder = Path(spec.origin).parent
             out.append(f"{package}:{folder}:{folder.stat().st_mtime_ns}")
     return out
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "engine" / "lexique.msgpack"
+
+
+def shipped_key(rules: Path) -> str:
+    """What the shipped lexicon was compiled from: the rules' content and the compiler's source."""
+    import hashlib
+
+    from orienter.store.vocabularies import rules_key
+
+    h = hashlib.blake2b(rules_key(rules), digest_size=16)
+    engine = Path(__file__).resolve().parent.parent / "engine"
+    for module in ("lexicon.py", "morphology.py"):
+        h.update((engine / module).read_bytes())
+    return h.hexdigest()
+
+
+def _shipped(rules: Path) -> CompiledLexicon | None:
+    import msgspec
+
+    try:
+        stored = msgspec.msgpack.decode(SHIPPED.read_bytes())
+        if stored.get("cle") != shipped_key(rules):
+            return None
+        return CompiledLexicon.from_data(stored["lexique"])
+    except (OSError, msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def write_shipped(rules: Path) -> Path:
+    """Compile the package's own rules and write the shipped lexicon (atomically)."""
+    import msgspec
+
+    from orienter.store.vocabularies import load_vocabulary, rules_key
+
+    vocab, _ = load_vocabulary(rules, rules_key(rules), cache=False)
+    data = msgspec.msgpack.encode({"cle": shipped_key(rules), "lexique": compile_vocabulary(vocab).to_data()})
+    tmp = SHIPPED.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, SHIPPED)
+    return SHIPPED
+
+
+if __name__ == "__main__":
+    from orienter.core.paths import bundled_rules
+
+    print(write_shipped(bundled_rules()))

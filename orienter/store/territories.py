@@ -11,6 +11,10 @@ the checks of every file), the same rules and the same program: those make the c
 key. Records are kept as raw MessagePack and decoded only by commands that need them (`validate`
 needs none), straight into the model's dataclasses.
 
+A file whose identity (device, inode, size, modification and change times) is the one
+recorded is not even read: its change time moves at every write, whatever the modification
+time says. A file changed too recently for that to be trusted is read and hashed.
+
 The cache file is named after the territory's folder, never after a commune or a question, and
 its modification time is set to that of the newest data file it was built from: nothing in
 the cache says when anyone asked anything.
@@ -88,18 +92,22 @@ class TerritoryLoader:
         old = stored.get("files") or {}
         for path in tf.structure_files:
             rel = os.path.relpath(path, folder)
+            entry = old.get(rel)
+            seen = _stat(path)
+            if isinstance(entry, dict) and seen is not None and entry.get("stat") == seen:
+                entries[rel] = entry  # same inode, size and change time: not read again
+                continue
             data, problems = read_bytes(path, display_path(path))
             if data is None:
                 diagnostics += problems
                 continue
             sig = _digest(data)
-            entry = old.get(rel)
             if not (isinstance(entry, dict) and entry.get("sig") == sig):
                 if territory is None:
                     continue  # no valid territory file: its structures cannot be checked
                 entry = self._check_structures(data, sig, rel, territory)
-                changed = True
-            entries[rel] = entry
+            entries[rel] = {**entry, "stat": _trusted(seen)}
+            changed = True
         changed = changed or set(old) != set(entries)
         refs = []
         dated = list(_dated(head.get("dated", ()), folder))
@@ -156,6 +164,28 @@ class TerritoryLoader:
         if z.exclus:
             out -= self.geo.expand(z.exclus.communes, z.exclus.epci, z.exclus.departements, z.exclus.regions)
         return out
+
+
+def _stat(path: Path) -> list[int] | None:
+    """What identifies a version of a file without reading it: device, inode, size, and the
+    change time, which every write updates and no user can set back (unlike the modification
+    time, which editors, `touch`, `tar` and `rsync -t` restore)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _trusted(seen: list[int] | None) -> list[int] | None:
+    """A signature taken within two seconds of the file's last change may not see a second
+    change in the same clock tick (file systems with coarse times): it is not kept, and the
+    next load reads and hashes the file again. (Git calls such entries "racily clean".)"""
+    import time
+
+    if seen is None or time.time_ns() - seen[4] < 2_000_000_000:
+        return None
+    return seen
 
 
 def _digest(raw: bytes) -> bytes:
