@@ -51,6 +51,13 @@ class CaseResult:
     problems: list[str] = field(default_factory=list)
     top: list[str] = field(default_factory=list)
     mots_cles: list[str] = field(default_factory=list)
+    # What the quality figures count (docs/qualite.md):
+    attendu_trouve: bool = True  # an expected type in the top K (or, for an emergency, recognised)
+    interdit_present: bool = False  # a ruled-out type in the top K
+    urgence_attendue: bool = False
+    urgence_reconnue: bool = False
+    fausse_alerte: bool = False  # an emergency announced where none was expected
+    numeros_manquants: list[str] = field(default_factory=list)
 
 
 def load_cases(paths: Iterable[Path]) -> tuple[list[tuple[str, int, Cas]], list[Diagnostic]]:
@@ -86,8 +93,19 @@ def run_case(engine: Engine, resolve: Any, file: str, line: int, case: Cas) -> C
     k = case.attendu.top
     top_types = [s["type"] for s in orientation.suggestions[:k]]
     result.top = top_types
+    result.urgence_attendue = bool(case.attendu.urgence)
+    result.urgence_reconnue = orientation.urgence
+    result.fausse_alerte = orientation.urgence and case.attendu.urgence is False
+    called = [c["numero"] for c in orientation.appels]
+    result.numeros_manquants = [n for n in case.attendu.numeros if n not in called]
+    for n in result.numeros_manquants:
+        result.problems.append(f"numéro {n} attendu ; appels proposés : {', '.join(called) or 'aucun'}")
     if case.attendu.types and not set(case.attendu.types).intersection(top_types):
+        result.attendu_trouve = False
         result.problems.append(f"attendu l'un de {case.attendu.types} dans les {k} premiers")
+    if result.urgence_attendue:
+        result.attendu_trouve = orientation.urgence
+    result.interdit_present = bool(set(case.attendu.interdits) & set(top_types))
     for t in case.attendu.tous_types:
         if t not in top_types:
             result.problems.append(f"attendu {t} dans les {k} premiers")
@@ -102,3 +120,35 @@ def run_case(engine: Engine, resolve: Any, file: str, line: int, case: Cas) -> C
         result.problems.append("urgence attendue" if case.attendu.urgence else "urgence non attendue")
     result.ok = not result.problems
     return result
+
+
+@dataclass
+class FieldFigures:
+    """The figures of one field (or of all cases) that docs/qualite.md records."""
+
+    cas: int = 0
+    trouves: int = 0  # expected type in the top K; for emergencies: recognised
+    interdits: int = 0  # cases with a ruled-out type in the top K
+    urgences: int = 0
+    urgences_reconnues: int = 0
+    numeros_complets: int = 0  # emergencies whose expected numbers were all given
+    fausses_alertes: int = 0
+
+    def add(self, r: CaseResult) -> None:
+        self.cas += 1
+        self.trouves += r.attendu_trouve and not r.fausse_alerte
+        self.interdits += r.interdit_present
+        if r.urgence_attendue:
+            self.urgences += 1
+            self.urgences_reconnues += r.urgence_reconnue
+            self.numeros_complets += r.urgence_reconnue and not r.numeros_manquants
+        self.fausses_alertes += r.fausse_alerte
+
+
+def figures(results: Iterable[CaseResult]) -> dict[str, FieldFigures]:
+    """Per field (the case's first keyword), and "tous" for every case."""
+    out: dict[str, FieldFigures] = {"tous": FieldFigures()}
+    for r in results:
+        out["tous"].add(r)
+        out.setdefault(r.mots_cles[0] if r.mots_cles else "sans domaine", FieldFigures()).add(r)
+    return out
