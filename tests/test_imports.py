@@ -80,7 +80,7 @@ def test_import_cli_stays_light() -> None:
 
 def test_help_does_not_import_networkx() -> None:
     modules, out = importtime(RUN_CLI, "--help")
-    assert "Usage" in out
+    assert "Utilisation" in out
     assert not loaded(modules, "networkx"), explain(modules, ("networkx",))
 
 

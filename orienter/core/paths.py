@@ -69,9 +69,17 @@ def data_note(paths: list[Path] | None) -> str:
     return f"Données lues : annuaire livré avec orienter ({display_path(bundled_data())})"
 
 
-def display_path(path: Path) -> str:
-    """Relative to the current folder when below it, as compilers print paths."""
+def display_path(path: Path | str) -> str:
+    """Relative to the current folder when below it, as compilers print paths. (The common
+    case is a prefix cut: os.path.relpath normalises both paths at every call, which cost a
+    second per 24,000 findings at national scale.)"""
+    p = os.fspath(path)
+    if os.path.isabs(p):
+        cwd = os.getcwd()
+        prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+        if p.startswith(prefix) and "/.." not in p and "/./" not in p:
+            return p[len(prefix):]
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(p)
     except ValueError:
-        return str(path)
+        return p
