@@ -272,7 +272,7 @@ def test_cli_fail_on_exit_codes(cli: Any, data_root: Path) -> None:
     ok = cli(*base[:1], "tb", *base[1:], "--fail-on", "legacy,overlaps,stale")
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.stdout)
-    assert data["schema"] == "orienter/rapport@1" and [t["id"] for t in data["territoires"]] == ["tb"]
+    assert data["schema"] == "orienter/rapport@2" and [t["id"] for t in data["territoires"]] == ["tb"]
     assert data["territoires"][0]["bandeau"].startswith("FICTIF")
     for kind in ("gaps", "overlaps", "legacy", "stale"):
         res = cli("rapport", "ta", "--donnees", data_root, "--format", "json", "--fail-on", kind)

@@ -158,6 +158,8 @@ CASES = {
     "O310-nature": Case(f"{S}:4:9: warning O310", [(S, "nature: association", "nature: associatoin")]),
     "O311-zone-provisoire": Case(f"{S}:29:19: warning O311",
                                  [(S, '      departements: ["94"]\n', '      departements: ["94"]\n      provisoire: true\n')]),
+    "O312-horaires": Case(f"{S}:29:15: warning O312",
+                          [(S, '      departements: ["94"]\n', '      departements: ["94"]\n    horaires: "lundi-vendredi 9h-17h"\n')]),
     # O4xx: sources, honesty, freshness
     "O401-sans-source": Case(f"{S}:1:5: error O401",
                              [(S, f"sources:\n  - titre: Page de test\n    url: https://exemple.invalid/\n"

@@ -49,8 +49,10 @@ def territoires_cmd(format: Format = FORMAT, donnees: Optional[List[Path]] = DON
                     regles: Optional[Path] = REGLES) -> None:
     """Liste les territoires avec leurs nombres de structures, services et communes."""
     from orienter.directory.queries import territories_summary
+    from orienter.render.progress import working
 
-    rows = territories_summary(_workspace(donnees, regles))
+    with working("Lecture de l'annuaire"):
+        rows = territories_summary(_workspace(donnees, regles))
     _emit(rows, format, "territories")
 
 
@@ -58,15 +60,18 @@ def territoires_cmd(format: Format = FORMAT, donnees: Optional[List[Path]] = DON
 @guarded
 def structures_cmd(
     territoire: Optional[str] = typer.Option(None, "--territoire", "-t", help="Identifiant du territoire."),
-    type: Optional[str] = typer.Option(None, "--type", help="Type de service (DAC, HAD, SSIAD...)."),
+    type: Optional[str] = typer.Option(None, "--type", help="Type de service (DAC, HAD, SSIAD..., majuscules ou minuscules)."),
     commune: Optional[str] = typer.Option(None, "--commune", "-c", help="Commune couverte (nom, INSEE ou code postal)."),
     format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES, regles: Optional[Path] = REGLES,
 ) -> None:
     """Liste les structures, par territoire, type ou commune couverte (qui intervient ici ?)."""
     from orienter.directory.queries import structures_list
+    from orienter.render.progress import working
 
-    ws = _workspace(donnees, regles)
-    _emit(structures_list(ws, _index(ws), territoire, type, commune), format, "structures")
+    with working("Lecture de l'annuaire"):
+        ws = _workspace(donnees, regles)
+        rows = structures_list(ws, _index(ws), territoire, type, commune)
+    _emit(rows, format, "structures")
 
 
 @commands.command("fiche")
@@ -76,20 +81,28 @@ def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure
               regles: Optional[Path] = REGLES) -> None:
     """Fiche complète d'une structure : services, publics, couverture, contacts, sources, vérification."""
     from orienter.directory.queries import structure_sheet
+    from orienter.render.progress import working
 
-    ws = _workspace(donnees, regles, holding=ident)  # only the territory that holds it is decoded
-    _emit(structure_sheet(ws, _index(ws), ident), format, "sheet")
+    with working("Lecture de l'annuaire"):
+        ws = _workspace(donnees, regles)
+        data = structure_sheet(ws, _index(ws), ident)
+    _emit(data, format, "sheet")
 
 
 @commands.command("cherche")
 @guarded
 def cherche_cmd(texte: str = typer.Argument(..., help="Nom, sigle, type ou besoin, même approché."),
+                commune: Optional[str] = typer.Option(None, "--commune", "-c", help="Seulement les structures dont un service couvre cette commune (nom, INSEE ou code postal)."),
                 format: Format = FORMAT, donnees: Optional[List[Path]] = DONNEES,
                 regles: Optional[Path] = REGLES) -> None:
-    """Recherche approchée dans les noms, types et besoins."""
-    from orienter.directory.queries import search
+    """Recherche approchée dans les noms, sigles, types et besoins ; un type ou un sigle exact vient en premier."""
+    from orienter.directory.queries import resolve_commune, search
+    from orienter.render.progress import working
 
-    rows = search(_workspace(donnees, regles), texte)
+    with working("Recherche dans l'annuaire"):
+        ws = _workspace(donnees, regles)
+        where = resolve_commune(ws, commune) if commune else None
+        rows = search(ws, texte, index=_index(ws) if where else None, commune=commune)
     if format == Format.json:
         from orienter.render import print_json
 
@@ -97,4 +110,4 @@ def cherche_cmd(texte: str = typer.Argument(..., help="Nom, sigle, type ou besoi
     else:
         from orienter.render import directory
 
-        directory.search_results(rows, texte)
+        directory.search_results(rows, texte, {"code": where.code, "nom": where.nom} if where else None)

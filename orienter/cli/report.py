@@ -52,6 +52,16 @@ def _pick_format(given: Any, output: Optional[Path], by_ext: dict[str, Any], def
     return fmt
 
 
+def _scope(donnees: Optional[List[Path]], regles: Optional[Path], territoire: Optional[str], strict: bool,
+           national: bool = True) -> Any:
+    """Everything without a territory; with one, what its report or graph needs."""
+    if not territoire:
+        return _workspace(donnees, regles, strict_data=strict)
+    from orienter.directory.scope import load_scope
+
+    return load_scope(donnees, regles, territoire, strict=strict, national=national)
+
+
 def check_output(path: Optional[Path], force: bool) -> None:
     """Refuse early, before any computation, to overwrite a file or to write into nowhere."""
     if path is None:
@@ -132,8 +142,13 @@ def rapport_cmd(
     fmt = _pick_format(format, output, _RAPPORT_EXT, RapportFormat.texte, "markdown, html ou json")
     check_output(output, force)
 
-    ws = _workspace(donnees, regles, strict_data=False)
-    report = build_report(ws, [territoire] if territoire else None)
+    from orienter.render.progress import working
+
+    with working("Lecture de l'annuaire et diagnostic"):
+        # One territory: its scope only (itself, the territories whose perimeter meets it, the
+        # national layer), never the whole country; no territory: everything.
+        ws = _scope(donnees, regles, territoire, strict=False)
+        report = build_report(ws, [territoire] if territoire else None)
     if fmt == RapportFormat.json:
         _emit_json(report, output, force, "Rapport")
     elif fmt == RapportFormat.markdown:
@@ -176,8 +191,11 @@ def graphe_cmd(
     check_output(output, force)
     from orienter.directory import graph
 
-    ws = _workspace(donnees, regles)
-    g = graph.build_graph(ws, territoire=territoire, besoin=besoin, commune=commune, types=not sans_types)
+    from orienter.render.progress import working
+
+    with working("Lecture de l'annuaire et construction du graphe"):
+        ws = _scope(donnees, regles, territoire, strict=True, national=False)
+        g = graph.build_graph(ws, territoire=territoire, besoin=besoin, commune=commune, types=not sans_types)
     if fmt == GrapheFormat.mermaid:
         _emit(graph.to_mermaid(g), output, force, "Graphe")
     elif fmt == GrapheFormat.dot:

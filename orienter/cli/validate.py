@@ -39,7 +39,10 @@ def validate_cmd(
                             "(orienter validate CHEMIN...), ou lancez la commande depuis votre dépôt de territoire.",
                             ExitCode.USAGE)
     # Diagnostics only: no structure stays in memory (flat memory at national scale).
-    ws = load_workspace(chemins, regles, structures=False)
+    from orienter.render.progress import working
+
+    with working("Vérification des territoires"):
+        ws = load_workspace(chemins, regles, structures=False)
     if format != ValidateFormat.json:
         sys.stderr.write(data_note(chemins) + "\n")
     diags = ws.diagnostics

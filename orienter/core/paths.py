@@ -10,6 +10,7 @@ command says so.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -74,12 +75,18 @@ def display_path(path: Path | str) -> str:
     case is a prefix cut: os.path.relpath normalises both paths at every call, which cost a
     second per 24,000 findings at national scale.)"""
     p = os.fspath(path)
+    cwd = os.getcwd()
     if os.path.isabs(p):
-        cwd = os.getcwd()
         prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
         if p.startswith(prefix) and "/.." not in p and "/./" not in p:
             return p[len(prefix):]
+    head, tail = os.path.split(p)
+    return os.path.join(_relative_folder(head, cwd), tail) if head else _relative_folder(p, cwd)
+
+
+@lru_cache(maxsize=4096)
+def _relative_folder(folder: str, cwd: str) -> str:
     try:
-        return os.path.relpath(p)
+        return os.path.relpath(folder, cwd)
     except ValueError:
-        return p
+        return folder

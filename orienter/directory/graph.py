@@ -37,6 +37,10 @@ RELATIONS: dict[str, tuple[str, bool]] = {
     "intervient_a": ("intervient à", True),   # service -> commune (with --commune)
 }
 
+# Characters XML 1.0 forbids (and the C1 controls it discourages), whatever a name holds.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 _PREFIX = {"territoire": "te", "structure": "st", "service": "sv", "besoin": "be", "type": "ty",
            "commune": "co"}
 
@@ -53,13 +57,17 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
     With `besoin` and/or `commune`, only the listed services (active or suspended) answering the
     need / covering the commune are kept, with their structures and the links between them:
     "who answers prevention-chutes in Vitry".
+
+    The national layer (a territory whose perimeter is all of France, a service whose zone is) is
+    drawn as such (`national` on its nodes): its lines are reached from anywhere, they are not
+    part of any local territory. Cost: one pass over the chosen territories; the commune index is
+    built only for `commune`, and only over the chosen territories.
     """
     import networkx as nx
 
     from orienter.store.index import Index
 
     today = today or date.today()
-    index = index or Index(ws.territories, ws.geo)
     chosen = [ws.territory(territoire)] if territoire else sorted(ws.territories, key=lambda t: t.id)
     if besoin is not None and besoin not in ws.vocab.besoins:
         from rapidfuzz import process
@@ -74,7 +82,10 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         place = resolve_commune(ws, commune)
 
     filtered = besoin is not None or place is not None
-    covering = {id(e.service) for e in index.covering(place)} if place is not None else None
+    covering = None
+    if place is not None:
+        index = index or Index(chosen, ws.geo)
+        covering = {id(e.service) for e in index.covering(place)}
 
     g = nx.MultiDiGraph()
     filters = []
@@ -119,8 +130,9 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
     def add_territory(t: Any) -> str:
         nid = node_id("territoire", t.id)
         if nid not in g:
-            label = t.model.nom + (" (FICTIF)" if t.model.fictif else "")
-            g.add_node(nid, kind="territoire", ident=t.id, label=label, fictif=t.model.fictif, statut="actif")
+            label = t.model.nom + (" (FICTIF)" if t.model.fictif else "") + (" (couche nationale)" if t.national else "")
+            g.add_node(nid, kind="territoire", ident=t.id, label=label, fictif=t.model.fictif, statut="actif",
+                       national=t.national)
         return nid
 
     def add_structure(t: Any, s: Any, external: bool = False) -> str:
@@ -128,7 +140,8 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         if nid not in g:
             label = s.sigle or s.nom
             g.add_node(nid, kind="structure", ident=s.id, label=label, nom=s.nom, type=s.type or "",
-                       statut=s.statut.value, fictif=t.model.fictif, territoire=t.id, externe=external)
+                       statut=s.statut.value, fictif=t.model.fictif, territoire=t.id, externe=external,
+                       national=t.national)
         return nid
 
     for t, s in kept_structures:
@@ -141,7 +154,8 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         vid = node_id("service", sv.id)
         status = sv.statut.value if s.statut.value == "actif" else s.statut.value
         g.add_node(vid, kind="service", ident=sv.id, label=sv.nom, type=sv.type, statut=status,
-                   fictif=t.model.fictif, territoire=t.id, structure=s.id)
+                   fictif=t.model.fictif, territoire=t.id, structure=s.id,
+                   national=t.national or bool(sv.zone and sv.zone.france))
         g.add_edge(sid, vid, key="propose", relation="propose", label=RELATIONS["propose"][0])
         for need in sv.besoins:
             if besoin is not None and need != besoin:
@@ -166,6 +180,8 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
 
     # Links between structures. Unfiltered, a link to a structure of another territory brings it in
     # (marked external); filtered, only links among the kept structures are drawn.
+    chosen_ids = {x.id for t in chosen for x in t.structures}
+    unread: set[str] = set()
     for _t, s in kept_structures:
         links = []
         if s.porteur:
@@ -175,15 +191,20 @@ def build_graph(ws: Workspace, index: Index | None = None, territoire: str | Non
         links += [("partenaire_de", p) for p in s.partenaires]
         for relation, target in links:
             if target not in structures:
-                continue  # dangling reference: `validate` reports it (O202)
+                # A dangling reference (`validate` reports it, O202), or, when only part of the
+                # directory was read (graphe T), a structure of a territory not read.
+                unread.add(target)
+                continue
             if target not in kept_ids:
                 if filtered:
                     continue
-                add_structure(owner[target], structures[target], external=target not in {
-                    x.id for t in chosen for x in t.structures})
+                add_structure(owner[target], structures[target], external=target not in chosen_ids)
             g.add_edge(node_id("structure", s.id), node_id("structure", target), key=relation,
                        relation=relation, label=RELATIONS[relation][0])
 
+    if unread and not filtered:
+        note = "liens vers des structures absentes des territoires lus : " + ", ".join(sorted(unread))
+        g.graph["note"] = f"{g.graph['note']} ; {note}" if g.graph.get("note") else note
     g.graph["fictif"] = any(d.get("fictif") for _, d in g.nodes(data=True))
     g.graph["titre"] = _title(chosen, filters, g.graph["fictif"])
     if g.graph["fictif"]:
@@ -234,7 +255,7 @@ _MERMAID_ESCAPES = [("#", "#35;"), ('"', "#quot;"), ("[", "#91;"), ("]", "#93;")
 
 def mermaid_label(text: str) -> str:
     """A label safe inside Mermaid double quotes: entity codes for quotes, brackets and pipes."""
-    text = re.sub(r"\s+", " ", str(text)).strip()
+    text = re.sub(r"\s+", " ", _NOT_XML.sub("", str(text))).strip()
     for char, code in _MERMAID_ESCAPES:
         text = text.replace(char, code)
     return text
@@ -284,11 +305,11 @@ def to_mermaid(g: nx.MultiDiGraph) -> str:
 
 
 def _yaml_text(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text)).replace("\\", "/").replace('"', "'")
+    return re.sub(r"\s+", " ", _NOT_XML.sub("", str(text))).replace("\\", "/").replace('"', "'")
 
 
 def _dot_text(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text)).replace("\\", "\\\\").replace('"', '\\"')
+    return re.sub(r"\s+", " ", _NOT_XML.sub("", str(text))).replace("\\", "\\\\").replace('"', '\\"')
 
 
 _DOT_STYLE = {"territoire": 'shape=folder, style=filled, fillcolor="#dfe7ef"',
@@ -323,9 +344,14 @@ def to_dot(g: nx.MultiDiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _xml_text(v: str) -> str:
+    return _NOT_XML.sub("", v)
+
+
 def _scalar_copy(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML takes str, int, float and bool only: drop None, join lists."""
-    h = g.copy()
+    """GraphML takes str, int, float and bool only: drop None, join lists; and valid XML only:
+    control characters removed from every text (node ids included)."""
+    import networkx as nx
 
     def clean(d: dict[str, Any]) -> None:
         for k in list(d):
@@ -333,7 +359,13 @@ def _scalar_copy(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
             if v is None:
                 del d[k]
             elif isinstance(v, (list, tuple, set)):
-                d[k] = ", ".join(map(str, v))
+                d[k] = _xml_text(", ".join(map(str, v)))
+            elif isinstance(v, str):
+                d[k] = _xml_text(v)
+
+    h = g.copy()
+    if any(isinstance(n, str) and _NOT_XML.search(n) for n in h.nodes):
+        h = nx.relabel_nodes(h, {n: _xml_text(n) if isinstance(n, str) else n for n in h.nodes}, copy=True)
 
     clean(h.graph)
     for _, d in h.nodes(data=True):

@@ -234,7 +234,10 @@ class Engine:
             "filtres": {"services_examines": len(entries), "retenus": len(scored), "ecartes": len(excluded)},
             "ponderations": WEIGHTS,
             "classement": [{"rang": i + 1, "service": s["service"]["id"], "score": s["score"],
-                            "detail": s["detail_score"]} for i, s in enumerate(scored)],
+                            "detail": s["detail_score"], "verifie_le": s["verifie_le"],
+                            "verification_en_retard": s["verification_en_retard"],
+                            "mois_depuis_verification": s["mois_depuis_verification"],
+                            "frequence_revue_mois": s["frequence_revue_mois"]} for i, s in enumerate(scored)],
         }
         return orientation
 
@@ -391,7 +394,7 @@ class Engine:
                      + 0.4 * sum(weights[n] for n in answered) / total) if answered else 0.0
         type_part = 1.0 if type_needs.intersection(answered) else (0.5 if answered else 0.3)
         public_part = self._public_fit(sv, facts)
-        fresh_part, checked = self._freshness(e)
+        fresh_part, checked, freshness = self._freshness(e)
         level_part = LEVEL_FIT[complexe].get(level, 0.5)
         detail = {"besoin": round(need_part, 3), "niveau": round(level_part, 3), "type": round(type_part, 3),
                   "public": round(public_part, 3), "fraicheur": round(fresh_part, 3), "regles": round(bonus, 3)}
@@ -424,7 +427,9 @@ class Engine:
                         "courriel": contact.courriel if contact else None,
                         "site": contact.site if contact else None},
             "horaires": sv.horaires,
+            "adresse": _address(e.structure.adresse, self.index.geo),
             "verifie_le": checked.isoformat() if checked else None,
+            **freshness,
             "detail_score": detail,
         }
 
@@ -485,16 +490,22 @@ class Engine:
             return 0.8
         return 1.0 if self._publics_of(facts).intersection(p.inclus) else 0.6
 
-    def _freshness(self, e: Entry) -> tuple[float, date | None]:
+    def _freshness(self, e: Entry) -> tuple[float, date | None, dict[str, Any]]:
+        """The ranking's freshness part, the last human check, and what a reader is told about
+        it: `verification_en_retard` (never checked, or checked longer ago than the review
+        frequency), the months since the check and the frequency."""
         v = e.service.verification or e.structure.verification
         if v is None or v.derniere_verification is None:
-            return 0.3, None
+            return 0.3, None, {"verification_en_retard": True, "mois_depuis_verification": None,
+                               "frequence_revue_mois": v.frequence_revue_mois if v else None}
         months = (self.today.year - v.derniere_verification.year) * 12 + self.today.month - v.derniere_verification.month
+        said = {"verification_en_retard": months > v.frequence_revue_mois, "mois_depuis_verification": months,
+                "frequence_revue_mois": v.frequence_revue_mois}
         if months <= v.frequence_revue_mois:
-            return 1.0, v.derniere_verification
+            return 1.0, v.derniere_verification, said
         # Linear decay to 0.3 over the two years after the review was due (data·inclusion's span).
         late = months - v.frequence_revue_mois
-        return max(0.3, 1.0 - 0.7 * late / 24), v.derniere_verification
+        return max(0.3, 1.0 - 0.7 * late / 24), v.derniere_verification, said
 
     def _service_level(self, sv: Service) -> str:
         if sv.niveau:
@@ -525,6 +536,15 @@ class Engine:
         if suggestions and suggestions[0]["niveau"] in ("specialise", "institutionnel"):
             return "specialise"
         return "premier_recours"
+
+
+def _address(adresse: Any, geo: Any) -> dict[str, Any] | None:
+    """The structure's postal address for the printable sheet, with the commune's name."""
+    if adresse is None or not (adresse.ligne or adresse.code_postal or adresse.commune):
+        return None
+    place = geo.get(adresse.commune) if adresse.commune else None
+    return {"ligne": adresse.ligne, "complement": adresse.complement, "code_postal": adresse.code_postal,
+            "commune": adresse.commune, "commune_nom": place.nom if place else None}
 
 
 def _near(zone: Any, commune: Commune) -> bool:

@@ -175,6 +175,14 @@ class Checker:
                 self._add(doc, loc + ("zone",), "O307",
                           f"la zone ({len(covered)} commune(s), ex. {sample}) ne touche pas le périmètre "
                           "du territoire : vérifiez les codes ou le territoire du fichier")
+        if sv.horaires is not None:
+            from orienter.render.hours import EXAMPLE, problem
+
+            trouble = problem(sv.horaires)
+            if trouble is not None:
+                self._add(doc, loc + ("horaires",), "O312",
+                          f"horaires « {sv.horaires} » non lus : {trouble.message} (colonne {trouble.column} du texte ; "
+                          f"syntaxe OSM opening_hours, ex. « {EXAMPLE} »)")
         if sv.suspension and sv.suspension.au and sv.suspension.au < sv.suspension.du:
             self._add(doc, loc + ("suspension", "au"), "O308",
                       "la suspension se termine avant de commencer : vérifiez les dates du et au")

@@ -19,7 +19,18 @@ def summary(diags: list[Diagnostic], files: int, strict: bool) -> str:
 
 
 def as_text(diags: Iterable[Diagnostic], strict: bool) -> str:
-    return "".join(format_line(_strict(d, strict)) + "\n" for d in diags)
+    """One line per finding; a message quoting data (a type written in a file) carries no
+    terminal control character and stays on its line."""
+    return "".join(format_line(_inert(_strict(d, strict))) + "\n" for d in diags)
+
+
+def _inert(d: Diagnostic) -> Diagnostic:
+    from orienter.render.safe import clean
+
+    message, file = clean(d.message, newlines=False), clean(d.file, newlines=False)
+    if message == d.message and file == d.file:
+        return d
+    return Diagnostic(file, d.line, d.col, d.code, message, d.severity, d.path)
 
 
 def as_json(diags: list[Diagnostic], files: int, strict: bool) -> str:
@@ -36,7 +47,7 @@ def as_json(diags: list[Diagnostic], files: int, strict: bool) -> str:
 def as_github(diags: Iterable[Diagnostic], strict: bool) -> str:
     out = []
     for d in diags:
-        d = _strict(d, strict)
+        d = _inert(_strict(d, strict))
         kind = "error" if d.level == "error" else "warning"
         props = f"file={_prop(d.file)},line={d.line},col={d.col},title={_prop(d.code)}"
         out.append(f"::{kind} {props}::{_data(d.code + ' ' + d.message)}\n")

@@ -28,7 +28,10 @@ def _cut(rows: list[Any]) -> tuple[list[Any], str]:
 
 _KIND_LABEL = {"type": "même type", "besoin": "même besoin, même public"}
 _LINK_LABEL = {"partenaires": "partenaires déclarés", "porteur": "l'une porte l'autre",
-               "absorption": "l'une a absorbé l'autre", None: ""}
+               "absorption": "l'une a absorbé l'autre"}
+SANS_OBJET = "s.o."
+# Services named per overlap in the human formats (JSON names them all).
+MAX_SERVICES = 4
 
 
 # --- shared formatting --------------------------------------------------------------------------
@@ -64,9 +67,11 @@ def communes_text(finding: dict[str, Any], limit: int = MAX_COMMUNES) -> str:
     return f"{len(finding['communes'])} : " + ", ".join(names) + (f" … et {more} autre(s)" if more > 0 else "")
 
 
-def _pair(f: dict[str, Any]) -> str:
-    a, b = f["services"]
-    return f"{a['nom']} ({a['structure']}) / {b['nom']} ({b['structure']})"
+def _services_text(f: dict[str, Any], limit: int = MAX_SERVICES) -> str:
+    """"A (structure) / B (structure) … et N autre(s)": the services of an overlap."""
+    shown = [f"{s['nom']} ({s['structure']})" for s in f["services"][:limit]]
+    more = len(f["services"]) - len(shown)
+    return " / ".join(shown) + (f" … et {more} autre(s)" if more > 0 else "")
 
 
 def _overlap_detail(f: dict[str, Any]) -> str:
@@ -75,9 +80,75 @@ def _overlap_detail(f: dict[str, Any]) -> str:
         bits.append("besoins " + ", ".join(f["besoins"]))
     if f["publics"]:
         bits.append("publics " + ", ".join(f["publics"]))
-    if f.get("lien"):
-        bits.append(_LINK_LABEL[f["lien"]])
+    if f.get("multiplicite_max", 2) > 2:
+        bits.append(f"jusqu'à {f['multiplicite_max']} services sur une même commune")
+    for link in f.get("liens", []):
+        a, b = link["structures"]
+        bits.append(f"{_LINK_LABEL.get(link['lien'], link['lien'])} ({a}, {b})")
     return " ; ".join(bits)
+
+
+def score_text(t: dict[str, Any]) -> str:
+    """"72/100", or "s.o." for the national layer, which has no local-coverage score."""
+    total = t["score"]["total"]
+    return SANS_OBJET if total is None else f"{total}/100"
+
+
+def territory_name(t: dict[str, Any]) -> str:
+    return t["id"] + (" (FICTIF)" if t["fictif"] else "") + (" (couche nationale)" if t.get("national") else "")
+
+
+def summary_cells(t: dict[str, Any]) -> list[Any]:
+    """The row of the synthesis table: territory, score, overlaps, gaps (types, needs), legacy,
+    stale, without contact, duplicates, situations answered; "s.o." where a figure does not apply."""
+    s = t["synthese"]
+    local = not t.get("national")
+    cov = t.get("couverture")
+    return [territory_name(t), score_text(t), s["chevauchements"] if local else SANS_OBJET,
+            s["lacunes_types"] if local else SANS_OBJET, s["lacunes_besoins"] if local else SANS_OBJET,
+            s["historiques"], s["anciennes"], s["sans_contact"], s["doublons"],
+            f"{cov['situations_repondues']}/{len(cov['situations'])}" if cov else SANS_OBJET]
+
+
+SUMMARY_HEAD = ["Territoire", "Score", "Chevauchements", "Lacunes (types)", "Lacunes (besoins)", "Historiques",
+                "Anciennes", "Sans contact", "Doublons", "Situations"]
+
+
+def contacts_text(t: dict[str, Any]) -> str:
+    c = t["contacts"]
+    return (f"{c['contact_source']}/{c['services']} service(s) joignable(s) par un contact sourcé (téléphone, "
+            f"courriel ou site avec sa source) ; {c['avec_contact']}/{c['services']} avec un moyen de contact ; "
+            f"{c['structures_avec_source']}/{c['structures']} structure(s) avec une source")
+
+
+def key_types_text(t: dict[str, Any]) -> str:
+    k = t["couverture"]["types_cles"]
+    text = f"{k['presents']}/{k['total']} types clés des quatre situations présents"
+    return text + (f" ; absents : {', '.join(k['absents'])}" if k["absents"] else "")
+
+
+def situation_status(row: dict[str, Any]) -> str:
+    """One situation of the coverage summary, in words: who answers, or why nobody does."""
+    if not row["repond"]:
+        return "non : " + row["raison"]
+    names = ", ".join(f"{s['nom']} ({s['type']})" for s in row["exemples"][:2])
+    more = row["services"] - min(2, len(row["exemples"]))
+    text = f"oui : {names}" + (f" et {more} autre(s)" if more > 0 else "")
+    return text + (f" ; {row['note']}" if row.get("note") else "") + f" ; {pct(row['part'])} de la population"
+
+
+def national_line_cells(line: dict[str, Any]) -> list[str]:
+    return [f"{line['nom']} ({line['id']})", line["type"], line["telephone"] or "—",
+            "oui" if line["contact_source"] else "non", fr_date(line["derniere_verification"])]
+
+
+NATIONAL_HEAD = ["Ligne", "Type", "Téléphone", "Contact sourcé", "Vérifiée le"]
+
+
+def _gap_remote(g: dict[str, Any]) -> str:
+    if not g.get("nationaux"):
+        return ""
+    return "à distance (couche nationale, ne comble pas la lacune) : " + ", ".join(s["nom"] for s in g["nationaux"])
 
 
 def _split_gaps(t: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -96,9 +167,9 @@ def _stale_text(f: dict[str, Any]) -> str:
 
 
 def _gap_suspended(g: dict[str, Any]) -> str:
-    if not g["suspendus"]:
-        return ""
-    return "suspendu : " + ", ".join(s["id"] for s in g["suspendus"])
+    bits = ["suspendu : " + ", ".join(s["id"] for s in g["suspendus"])] if g["suspendus"] else []
+    remote = _gap_remote(g)
+    return " ; ".join(bits + ([remote] if remote else []))
 
 
 # --- terminal -----------------------------------------------------------------------------------
@@ -130,22 +201,24 @@ def terminal(report: dict[str, Any]) -> None:
         banner(top)
     summary = table("Synthèse", ("Territoire", "left"), ("Score", "right"), ("Chev.", "right"),
                     ("Lac.", "right"), ("Hist.", "right"), ("Anc.", "right"), ("Contact", "right"),
-                    ("Doubl.", "right"))
+                    ("Doubl.", "right"), ("Sit.", "right"))
     for col in summary.columns:
         col.no_wrap = True
         col.overflow = "ellipsis"
-    summary.box = box.SIMPLE_HEAD  # no vertical rules: eight columns fit in 80
+    summary.box = box.SIMPLE_HEAD  # no vertical rules: nine columns fit in 80
     summary.pad_edge = False
     for t in report["territoires"]:
-        s = t["synthese"]
-        name = Text(t["id"]) + (Text(" FICTIF", style="bold black on yellow") if t["fictif"] else Text(""))
-        summary.add_row(name, _score_text(t["score"]["total"]), str(s["chevauchements"]),
-                        f"{s['lacunes_types']}/{s['lacunes_besoins']}", str(s["historiques"]),
-                        str(s["anciennes"]), str(s["sans_contact"]), str(s["doublons"]))
+        c = summary_cells(t)
+        name = Text(t["id"]) + (Text(" FICTIF", style="bold black on yellow") if t["fictif"] else Text("")) \
+            + (Text(" couche nationale", style="dim") if t.get("national") else Text(""))
+        score = _score_text(t["score"]["total"])
+        gaps = SANS_OBJET if t.get("national") else f"{c[3]}/{c[4]}"
+        summary.add_row(name, score, str(c[2]), gaps, *(str(x) for x in c[5:]))
     out.print(summary)
     out.print(Text("Chev. : chevauchements · Lac. : lacunes (types clés/besoins) · Hist. : dispositifs "
                    "historiques actifs · Anc. : fiches anciennes · Contact : structures sans contact · "
-                   "Doubl. : doublons possibles", style="dim"))
+                   "Doubl. : doublons possibles · Sit. : situations (sur 4) où un service local répond avec un "
+                   "contact sourcé · s.o. : sans objet", style="dim"))
 
     for t in report["territoires"]:
         out.print()
@@ -154,47 +227,62 @@ def terminal(report: dict[str, Any]) -> None:
             banner()
         out.print(Text(f"{t['structures']} structure(s), {t['services']} service(s), {fmt_int(t['communes'])} "
                        f"commune(s), {fmt_int(t['population'])} habitants"))
-        sc = table(f"Score de lisibilité : {t['score']['total']}/100", ("Partie", "left"), ("Points", "right"),
-                   ("Explication", "left"))
-        for p in t["score"]["parties"]:
-            sc.add_row(Text(p["libelle"]), f"{p['points']:g}/{p['poids']}", Text(p["explication"]))
-        out.print(sc)
-
-        if t["chevauchements"]:
-            tb = table("Chevauchements (millefeuille)", ("Services", "left"), ("Pourquoi", "left"),
-                       ("Communes", "left"), ("Population", "right"))
-            shown, more = _cut(t["chevauchements"])
-            for f in shown:
-                tb.add_row(Text(_pair(f)), Text(_overlap_detail(f)),
-                           Text(communes_text(f)),
-                           f"{fmt_int(f['population'])} ({pct(f['part'])})")
+        if t.get("national"):
+            out.print(Text(t["score"]["sans_objet"], style="bold"))
+            out.print(Text(contacts_text(t)))
+            tb = table("Lignes et services nationaux", *((h, "left") for h in NATIONAL_HEAD))
+            for line in t["lignes"]:
+                tb.add_row(*(Text(x) for x in national_line_cells(line)))
             out.print(tb)
-            if more:
-                out.print(Text(more, style="dim"))
         else:
-            out.print(Text("Aucun chevauchement.", style="green"))
-
-        types, partial, whole = _split_gaps(t)
-        if types or partial:
-            tb = table("Lacunes de couverture", ("Type ou besoin", "left"), ("Communes non couvertes", "left"),
-                       ("Population", "right"))
-            shown, more = _cut(types + partial)
-            for g in shown:
-                label = Text(g["code"], style="bold" if g["nature"] == "type" else "") + Text(f"\n{g['libelle']}",
-                                                                                             style="dim")
-                where = "tout le territoire" if g["tout_le_territoire"] else \
-                    communes_text(g)
-                extra = _gap_suspended(g)
-                tb.add_row(label, Text(where) + (Text(f"\n{extra}", style="yellow") if extra else Text("")),
-                           f"{fmt_int(g['population'])} ({pct(g['part'])})")
+            sc = table(f"Score de lisibilité : {t['score']['total']}/100", ("Partie", "left"), ("Points", "right"),
+                       ("Explication", "left"))
+            for p in t["score"]["parties"]:
+                sc.add_row(Text(p["libelle"]), f"{p['points']:g}/{p['poids']}", Text(p["explication"]))
+            out.print(sc)
+            tb = table("Quatre situations : un service local répond-il, avec un contact sourcé ?",
+                       ("Situation", "left"), ("Réponse locale", "left"))
+            for row in t["couverture"]["situations"]:
+                tb.add_row(Text(row["libelle"]), Text(situation_status(row),
+                                                      style="" if row["repond"] else "yellow"))
             out.print(tb)
-            if more:
-                out.print(Text(more, style="dim"))
-        if whole:
-            out.print(Text("Besoins sans aucun service sur le territoire : ", style="bold")
-                      + Text(", ".join(g["code"] for g in whole)))
-        if not t["lacunes"]:
-            out.print(Text("Aucune lacune de couverture.", style="green"))
+            out.print(Text(key_types_text(t) + ". " + contacts_text(t) + "."))
+
+            if t["chevauchements"]:
+                tb = table("Chevauchements (millefeuille)", ("Services", "left"), ("Pourquoi", "left"),
+                           ("Communes", "left"), ("Population", "right"))
+                shown, more = _cut(t["chevauchements"])
+                for f in shown:
+                    tb.add_row(Text(_services_text(f)), Text(_overlap_detail(f)),
+                               Text(communes_text(f)),
+                               f"{fmt_int(f['population'])} ({pct(f['part'])})")
+                out.print(tb)
+                if more:
+                    out.print(Text(more, style="dim"))
+            else:
+                out.print(Text("Aucun chevauchement.", style="green"))
+
+            types, partial, whole = _split_gaps(t)
+            if types or partial:
+                tb = table("Lacunes de couverture", ("Type ou besoin", "left"), ("Communes non couvertes", "left"),
+                           ("Population", "right"))
+                shown, more = _cut(types + partial)
+                for g in shown:
+                    label = Text(g["code"], style="bold" if g["nature"] == "type" else "") + \
+                        Text(f"\n{g['libelle']}", style="dim")
+                    where = "tout le territoire" if g["tout_le_territoire"] else \
+                        communes_text(g)
+                    extra = _gap_suspended(g)
+                    tb.add_row(label, Text(where) + (Text(f"\n{extra}", style="yellow") if extra else Text("")),
+                               f"{fmt_int(g['population'])} ({pct(g['part'])})")
+                out.print(tb)
+                if more:
+                    out.print(Text(more, style="dim"))
+            if whole:
+                out.print(Text("Besoins sans aucun service sur le territoire : ", style="bold")
+                          + Text(", ".join(g["code"] for g in whole)))
+            if not t["lacunes"]:
+                out.print(Text("Aucune lacune de couverture.", style="green"))
 
         if t["historiques"]:
             tb = table("Dispositifs historiques encore affichés actifs", ("Structure", "left"),
@@ -207,26 +295,34 @@ def terminal(report: dict[str, Any]) -> None:
         fr = t["fraicheur"]
         if fr["anciennes"]:
             tb = table("Fiches à revérifier", ("Fiche", "left"), ("Vérification", "left"))
-            for f in fr["anciennes"]:
+            shown, more = _cut(fr["anciennes"])
+            for f in shown:
                 tb.add_row(Text(f"{f['nom']} ({f['id']})"), Text(_stale_text(f)))
             out.print(tb)
+            if more:
+                out.print(Text(more, style="dim"))
         if fr["sans_contact"]:
             out.print(Text("Sans moyen de contact (téléphone, courriel, site, formulaire) : ", style="bold")
                       + Text(", ".join(f["structure"] for f in fr["sans_contact"])))
         if fr["doublons"]:
             tb = table("Doublons possibles", ("Structures", "left"), ("Raisons", "left"))
-            for f in fr["doublons"]:
+            shown, more = _cut(fr["doublons"])
+            for f in shown:
                 a, b = f["structures"]
                 tb.add_row(Text(f"{a['id']} ({a['territoire']}) / {b['id']} ({b['territoire']})"),
                            Text(", ".join(f["raisons"])))
             out.print(tb)
+            if more:
+                out.print(Text(more, style="dim"))
         if not (fr["anciennes"] or fr["sans_contact"] or fr["doublons"]):
             out.print(Text("Fiches à jour, joignables, sans doublon.", style="green"))
 
 
-def _score_text(score: int) -> Any:
+def _score_text(score: int | None) -> Any:
     from rich.text import Text
 
+    if score is None:
+        return Text(SANS_OBJET)
     style = "bold green" if score >= 80 else "bold yellow" if score >= 60 else "bold red"
     return Text(str(score), style=style)
 
@@ -255,54 +351,65 @@ def _md_table(head: list[str], rows: Iterable[list[Any]]) -> list[str]:
     return lines + [""]
 
 
+def _md_local(t: dict[str, Any]) -> list[str]:
+    """The sections of a local territory: score, the four situations, coverage, overlaps, gaps."""
+    L = [f"### Score de lisibilité : {t['score']['total']}/100", ""]
+    L += _md_table(["Partie", "Points", "Explication"],
+                   ([p["libelle"], f"{p['points']:g}/{p['poids']}", p["explication"]] for p in t["score"]["parties"]))
+    L += ["### Quatre situations : un service local répond-il, avec un contact sourcé ?", ""]
+    L += _md_table(["Situation", "Réponse locale"],
+                   ([row["libelle"], situation_status(row)] for row in t["couverture"]["situations"]))
+    L += [_md(key_types_text(t)) + ". " + _md(contacts_text(t)) + ".", ""]
+    L += ["### Couverture des types clés", ""]
+    L += _md_table(["Type", "Services", "Communes couvertes", "Population couverte"],
+                   ([f"{r['type']} — {r['libelle']}", r["services"], f"{r['communes']}/{t['communes']}",
+                     pct(r["part"])] for r in t["couverture_types"]))
+    L += ["### Chevauchements (millefeuille)", ""]
+    if t["chevauchements"]:
+        shown, more = _cut(t["chevauchements"])
+        L += _md_table(["Services", "Pourquoi", "Communes", "Population"],
+                       ([_services_text(f), _overlap_detail(f), communes_text(f, 15),
+                         f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in shown))
+        L += [_md(more), ""] if more else []
+    else:
+        L += ["Aucun chevauchement.", ""]
+    types, partial, whole = _split_gaps(t)
+    L += ["### Lacunes de couverture", ""]
+    if types or partial:
+        L += _md_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
+                       ([f"{g['code']} — {g['libelle']}",
+                         "tout le territoire" if g["tout_le_territoire"] else
+                         communes_text(g, 15),
+                         f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
+                        for g in _cut(types + partial)[0]))
+        L += [_md(_cut(types + partial)[1]), ""] if _cut(types + partial)[1] else []
+    if whole:
+        L += ["Besoins sans aucun service sur le territoire : " + ", ".join(_md(g["code"]) for g in whole) + ".", ""]
+    if not t["lacunes"]:
+        L += ["Aucune lacune.", ""]
+    return L
+
+
 def markdown(report: dict[str, Any]) -> str:
     L: list[str] = [f"# Rapport de lisibilité des territoires — {fr_date(report['date'])}", ""]
     _validation_note(report, lambda s: L.extend([f"> **{_md(s)}**", ""]))
     top = mixed_banner(report["territoires"])
     if top:
         L += [f"> **FICTIF** — {_md(top)}", ""]
-    L += _md_table(["Territoire", "Score", "Chevauchements", "Lacunes (types)", "Lacunes (besoins)",
-                    "Historiques", "Anciennes", "Sans contact", "Doublons"],
-                   ([t["id"] + (" (FICTIF)" if t["fictif"] else ""), f"{t['score']['total']}/100",
-                     s["chevauchements"], s["lacunes_types"], s["lacunes_besoins"], s["historiques"],
-                     s["anciennes"], s["sans_contact"], s["doublons"]]
-                    for t in report["territoires"] for s in [t["synthese"]]))
+    L += _md_table(SUMMARY_HEAD, (summary_cells(t) for t in report["territoires"]))
+    L += ["Situations : les quatre situations (sur 4) où un service local répond avec un contact sourcé ; "
+          "s.o. : sans objet.", ""]
     for t in report["territoires"]:
         L += [f"## {_md(t['nom'])} ({_md(t['id'])})", ""]
         if t["fictif"]:
             L += [f"> **FICTIF** — {_md(FICTIF_BANNER)}", ""]
         L += [f"{t['structures']} structure(s), {t['services']} service(s), {fmt_int(t['communes'])} commune(s), "
               f"{fmt_int(t['population'])} habitants.", ""]
-        L += [f"### Score de lisibilité : {t['score']['total']}/100", ""]
-        L += _md_table(["Partie", "Points", "Explication"],
-                       ([p["libelle"], f"{p['points']:g}/{p['poids']}", p["explication"]] for p in t["score"]["parties"]))
-        L += ["### Couverture des types clés", ""]
-        L += _md_table(["Type", "Services", "Communes couvertes", "Population couverte"],
-                       ([f"{r['type']} — {r['libelle']}", r["services"], f"{r['communes']}/{t['communes']}",
-                         pct(r["part"])] for r in t["couverture_types"]))
-        L += ["### Chevauchements (millefeuille)", ""]
-        if t["chevauchements"]:
-            shown, more = _cut(t["chevauchements"])
-            L += _md_table(["Services", "Pourquoi", "Communes", "Population"],
-                           ([_pair(f), _overlap_detail(f), communes_text(f, 15),
-                             f"{fmt_int(f['population'])} ({pct(f['part'])})"] for f in shown))
-            L += [_md(more), ""] if more else []
+        if t.get("national"):
+            L += ["### Couche nationale", "", _md(t["score"]["sans_objet"]), "", _md(contacts_text(t)) + ".", ""]
+            L += _md_table(NATIONAL_HEAD, (national_line_cells(line) for line in t["lignes"]))
         else:
-            L += ["Aucun chevauchement.", ""]
-        types, partial, whole = _split_gaps(t)
-        L += ["### Lacunes de couverture", ""]
-        if types or partial:
-            L += _md_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
-                           ([f"{g['code']} — {g['libelle']}",
-                             "tout le territoire" if g["tout_le_territoire"] else
-                             communes_text(g, 15),
-                             f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
-                            for g in _cut(types + partial)[0]))
-            L += [_md(_cut(types + partial)[1]), ""] if _cut(types + partial)[1] else []
-        if whole:
-            L += ["Besoins sans aucun service sur le territoire : " + ", ".join(_md(g["code"]) for g in whole) + ".", ""]
-        if not t["lacunes"]:
-            L += ["Aucune lacune.", ""]
+            L += _md_local(t)
         L += ["### Dispositifs historiques encore affichés actifs", ""]
         if t["historiques"]:
             L += _md_table(["Structure", "Raisons", "Population"],
@@ -313,17 +420,20 @@ def markdown(report: dict[str, Any]) -> str:
         fr = t["fraicheur"]
         L += ["### Fraîcheur, contacts, doublons", ""]
         if fr["anciennes"]:
-            L += _md_table(["Fiche", "Vérification"], ([f"{f['nom']} ({f['id']})", _stale_text(f)] for f in fr["anciennes"]))
+            L += _md_table(["Fiche", "Vérification"],
+                           ([f"{f['nom']} ({f['id']})", _stale_text(f)] for f in _cut(fr["anciennes"])[0]))
+            L += [_md(_cut(fr["anciennes"])[1]), ""] if _cut(fr["anciennes"])[1] else []
         if fr["sans_contact"]:
             L += ["Sans moyen de contact : " + ", ".join(_md(f["structure"]) for f in fr["sans_contact"]) + ".", ""]
         if fr["doublons"]:
             L += _md_table(["Structures", "Raisons"],
                            ([" / ".join(f"{s['id']} ({s['territoire']})" for s in f["structures"]),
-                             ", ".join(f["raisons"])] for f in fr["doublons"]))
+                             ", ".join(f["raisons"])] for f in _cut(fr["doublons"])[0]))
+            L += [_md(_cut(fr["doublons"])[1]), ""] if _cut(fr["doublons"])[1] else []
         if not (fr["anciennes"] or fr["sans_contact"] or fr["doublons"]):
             L += ["Fiches à jour, joignables, sans doublon.", ""]
     L += ["---", "", "Généré par `orienter rapport`. Les poids du score et les règles des diagnostics sont "
-          "décrits dans `orienter/checks.py`.", ""]
+          "décrits dans `orienter/directory/checks.py`.", ""]
     return "\n".join(L)
 
 
@@ -509,6 +619,73 @@ def mixed_banner(territories: list[dict[str, Any]]) -> str | None:
             "leurs structures n'existent pas, ne les contactez pas.")
 
 
+def _html_head(t: dict[str, Any], score: str) -> str:
+    return (f'<p>{score}<span class="muted">{t["structures"]} structure(s), {t["services"]} '
+            f'service(s), {_e(fmt_int(t["communes"]))} commune(s), {_e(fmt_int(t["population"]))} '
+            f"habitants</span></p>")
+
+
+def _html_national(t: dict[str, Any]) -> list[str]:
+    """The national layer: its lines, sources and contacts; no local-coverage score."""
+    H = [_html_head(t, '<span class="tag">COUCHE NATIONALE</span> '),
+         f'<p class="alert">{_e(t["score"]["sans_objet"])}</p>',
+         f"<p>{_e(contacts_text(t))}.</p>",
+         "<h3>Lignes et services nationaux</h3>",
+         _html_table(NATIONAL_HEAD, (national_line_cells(line) for line in t["lignes"]), nowrap=[2])]
+    return H
+
+
+def _html_local(t: dict[str, Any]) -> list[str]:
+    score = t["score"]["total"]
+    H = [_html_head(t, f'<span class="score {_score_class(score)}">{score}/100</span> '
+                       '<span class="muted">score de lisibilité · </span>')]
+    H.append(_html_table(["Partie", "Points", "Explication"],
+                         ([p["libelle"], f"{p['points']:g}/{p['poids']}", p["explication"]]
+                          for p in t["score"]["parties"]), num=[1]))
+    H.append("<h3>Quatre situations : un service local répond-il, avec un contact sourcé ?</h3>")
+    H.append(_html_table(["Situation", "Réponse locale"],
+                         ([row["libelle"], situation_status(row)] for row in t["couverture"]["situations"])))
+    H.append(f"<p>{_e(key_types_text(t))}. {_e(contacts_text(t))}.</p>")
+    H.append('<div class="charts">')
+    H.append(f"<figure>{svg_coverage(t)}<figcaption>Couverture des types clés : part de la population du "
+             "périmètre couverte par au moins un service local disponible (services d'autres territoires "
+             "compris, couche nationale exclue).</figcaption></figure>")
+    H.append("</div>")
+    H.append("<h3>Besoins × types de service</h3>")
+    H.append(f"<figure>{svg_matrix(t)}<figcaption>Couleur : part de la population couverte ; chiffre : "
+             "nombre de services disponibles. Cadre rouge pointillé : le vocabulaire attend ce type pour ce "
+             "besoin, aucun service ne le propose ici.</figcaption></figure>")
+
+    H.append("<h3>Chevauchements (millefeuille)</h3>")
+    if t["chevauchements"]:
+        H.append(_html_table(["Services", "Pourquoi", "Communes concernées", "Population"],
+                             ([_services_text(f), _overlap_detail(f),
+                               communes_text(f, 15),
+                               f"{fmt_int(f['population'])} ({pct(f['part'])})"]
+                              for f in _cut(t["chevauchements"])[0]), num=[3]))
+        if _cut(t["chevauchements"])[1]:
+            H.append(f'<p class="muted">{_e(_cut(t["chevauchements"])[1])}</p>')
+    else:
+        H.append('<p class="ok">Aucun chevauchement.</p>')
+    types, partial, whole = _split_gaps(t)
+    H.append("<h3>Lacunes de couverture</h3>")
+    if types or partial:
+        H.append(_html_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
+                             ([f"{g['code']} — {g['libelle']}",
+                               "tout le territoire" if g["tout_le_territoire"] else
+                               communes_text(g, 15),
+                               f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
+                              for g in _cut(types + partial)[0]), num=[2]))
+        if _cut(types + partial)[1]:
+            H.append(f'<p class="muted">{_e(_cut(types + partial)[1])}</p>')
+    if whole:
+        H.append("<p><strong>Besoins sans aucun service sur le territoire :</strong> "
+                 + _e(", ".join(g["libelle"] for g in whole)) + ".</p>")
+    if not t["lacunes"]:
+        H.append('<p class="ok">Aucune lacune.</p>')
+    return H
+
+
 def html_page(report: dict[str, Any]) -> str:
     ts = report["territoires"]
     H: list[str] = ["<!DOCTYPE html>", '<html lang="fr"><head><meta charset="utf-8">',
@@ -524,66 +701,20 @@ def html_page(report: dict[str, Any]) -> str:
         H.append(_banner_html(top))
     if ts:
         H.append("<h3>Synthèse</h3>")
-        if len(ts) > 1:
-            H.append(f"<figure>{svg_scores(ts)}<figcaption>Score de lisibilité sur 100 (vert : 80 et plus, "
+        scored = [t for t in ts if t["score"]["total"] is not None]
+        if len(scored) > 1:
+            H.append(f"<figure>{svg_scores(scored)}<figcaption>Score de lisibilité sur 100 (vert : 80 et plus, "
                      "orange : 60 à 79, rouge : moins de 60).</figcaption></figure>")
-        H.append(_html_table(
-            ["Territoire", "Score", "Chevauchements", "Lacunes (types)", "Lacunes (besoins)", "Historiques",
-             "Anciennes", "Sans contact", "Doublons"],
-            ([t["id"] + (" (FICTIF)" if t["fictif"] else ""), f"{t['score']['total']}/100", s["chevauchements"],
-              s["lacunes_types"], s["lacunes_besoins"], s["historiques"], s["anciennes"], s["sans_contact"],
-              s["doublons"]] for t in ts for s in [t["synthese"]]), num=range(1, 9), nowrap=[0]))
+        H.append(_html_table(SUMMARY_HEAD, (summary_cells(t) for t in ts), num=range(1, 10), nowrap=[0]))
+        H.append('<p class="muted">Situations : les quatre situations (sur 4) où un service local répond avec un '
+                 "contact sourcé ; s.o. : sans objet.</p>")
     for t in ts:
         H.append(f'<section id="{_e(t["id"])}">')
         tag = ' <span class="tag">FICTIF</span>' if t["fictif"] else ""
         H.append(f"<h2>{_e(t['nom'])} <span class=muted>({_e(t['id'])})</span>{tag}</h2>")
         if t["fictif"]:
             H.append(_banner_html())
-        score = t["score"]["total"]
-        H.append(f'<p><span class="score {_score_class(score)}">{score}/100</span> '
-                 f'<span class="muted">score de lisibilité · {t["structures"]} structure(s), {t["services"]} '
-                 f'service(s), {_e(fmt_int(t["communes"]))} commune(s), {_e(fmt_int(t["population"]))} '
-                 f"habitants</span></p>")
-        H.append(_html_table(["Partie", "Points", "Explication"],
-                             ([p["libelle"], f"{p['points']:g}/{p['poids']}", p["explication"]]
-                              for p in t["score"]["parties"]), num=[1]))
-        H.append('<div class="charts">')
-        H.append(f"<figure>{svg_coverage(t)}<figcaption>Couverture des types clés : part de la population du "
-                 "périmètre couverte par au moins un service disponible (services d'autres territoires "
-                 "compris).</figcaption></figure>")
-        H.append("</div>")
-        H.append("<h3>Besoins × types de service</h3>")
-        H.append(f"<figure>{svg_matrix(t)}<figcaption>Couleur : part de la population couverte ; chiffre : "
-                 "nombre de services disponibles. Cadre rouge pointillé : le vocabulaire attend ce type pour ce "
-                 "besoin, aucun service ne le propose ici.</figcaption></figure>")
-
-        H.append("<h3>Chevauchements (millefeuille)</h3>")
-        if t["chevauchements"]:
-            H.append(_html_table(["Services", "Pourquoi", "Communes concernées", "Population"],
-                                 ([_pair(f), _overlap_detail(f),
-                                   communes_text(f, 15),
-                                   f"{fmt_int(f['population'])} ({pct(f['part'])})"]
-                                  for f in _cut(t["chevauchements"])[0]), num=[3]))
-            if _cut(t["chevauchements"])[1]:
-                H.append(f'<p class="muted">{_e(_cut(t["chevauchements"])[1])}</p>')
-        else:
-            H.append('<p class="ok">Aucun chevauchement.</p>')
-        types, partial, whole = _split_gaps(t)
-        H.append("<h3>Lacunes de couverture</h3>")
-        if types or partial:
-            H.append(_html_table(["Type ou besoin", "Communes non couvertes", "Population", "Remarque"],
-                                 ([f"{g['code']} — {g['libelle']}",
-                                   "tout le territoire" if g["tout_le_territoire"] else
-                                   communes_text(g, 15),
-                                   f"{fmt_int(g['population'])} ({pct(g['part'])})", _gap_suspended(g)]
-                                  for g in _cut(types + partial)[0]), num=[2]))
-            if _cut(types + partial)[1]:
-                H.append(f'<p class="muted">{_e(_cut(types + partial)[1])}</p>')
-        if whole:
-            H.append("<p><strong>Besoins sans aucun service sur le territoire :</strong> "
-                     + _e(", ".join(g["libelle"] for g in whole)) + ".</p>")
-        if not t["lacunes"]:
-            H.append('<p class="ok">Aucune lacune.</p>')
+        H += _html_national(t) if t.get("national") else _html_local(t)
         H.append("<h3>Dispositifs historiques encore affichés actifs</h3>")
         if t["historiques"]:
             H.append(_html_table(["Structure", "Raisons", "Population"],
@@ -595,19 +726,23 @@ def html_page(report: dict[str, Any]) -> str:
         H.append("<h3>Fraîcheur, contacts, doublons</h3>")
         if fr["anciennes"]:
             H.append(_html_table(["Fiche à revérifier", "Vérification"],
-                                 ([f"{f['nom']} ({f['id']})", _stale_text(f)] for f in fr["anciennes"])))
+                                 ([f"{f['nom']} ({f['id']})", _stale_text(f)] for f in _cut(fr["anciennes"])[0])))
+            if _cut(fr["anciennes"])[1]:
+                H.append(f'<p class="muted">{_e(_cut(fr["anciennes"])[1])}</p>')
         if fr["sans_contact"]:
             H.append("<p><strong>Sans moyen de contact :</strong> "
                      + _e(", ".join(f"{f['nom']} ({f['structure']})" for f in fr["sans_contact"])) + ".</p>")
         if fr["doublons"]:
             H.append(_html_table(["Structures", "Raisons"],
                                  ([" / ".join(f"{s['nom']} ({s['id']}, {s['territoire']})" for s in f["structures"]),
-                                   ", ".join(f["raisons"])] for f in fr["doublons"])))
+                                   ", ".join(f["raisons"])] for f in _cut(fr["doublons"])[0])))
+            if _cut(fr["doublons"])[1]:
+                H.append(f'<p class="muted">{_e(_cut(fr["doublons"])[1])}</p>')
         if not (fr["anciennes"] or fr["sans_contact"] or fr["doublons"]):
             H.append('<p class="ok">Fiches à jour, joignables, sans doublon.</p>')
         H.append("</section>")
     H.append("<footer>Les poids du score et les règles des diagnostics sont décrits dans "
-             "<code>orienter/checks.py</code>. Page autonome : aucune ressource externe.</footer>")
+             "<code>orienter/directory/checks.py</code>. Page autonome : aucune ressource externe.</footer>")
     H.append("</main></body></html>")
     return "\n".join(H) + "\n"
 
