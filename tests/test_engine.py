@@ -248,7 +248,7 @@ def test_explain_shows_every_step():
     assert any(not r["declenchee"] for r in data["trace"]["regles"])
 
 
-@pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2"])
+@pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     assert result.exit_code == 0, result.output

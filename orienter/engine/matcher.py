@@ -53,8 +53,18 @@ _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "adm
             "transferee", "opere", "operee", "pris en charge"}
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
-            "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement", "depuis",
+            "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement",
             "aigu", "aigue", "nouveau", "nouvelle", "inhabituel", "inhabituelle", "subitement", "subit"}
+# "depuis 20 minutes", "depuis ce matin": happening now; "depuis 2 ans": a long-standing state.
+_RECENT_UNITS = {"min", "mn", "minute", "minutes", "h", "heure", "heures", "matin", "soir", "nuit", "hier"}
+_LONG_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines"}
+# Who writes the note ("IDEL :", "AS CAF.", "MT :") is not what the person needs.
+_AUTHORS = {"idel", "ide", "ides", "idec", "as", "ass", "mt", "mg", "medecin", "infirmiere", "infirmier", "assistante",
+            "assistant", "pharmacien", "pharmacienne", "cadre", "educateur", "educatrice", "psychologue", "kine",
+            "ergotherapeute", "secretaire", "coordinatrice", "coordinateur", "ccas", "caf", "clic", "sage-femme"}
+# "perdu de vue du CMP", "son psychiatre de CMP est parti": a service to reconnect with, not one in place.
+_RUPTURE = {"perdu", "perdue", "parti", "partie", "rupture", "arrete", "arretee", "interrompu", "interrompue", "fini",
+            "finie", "termine", "terminee", "plus", "sorti", "sortie", "abandonne", "abandonnee", "echeance"}
 _KIN = {"fille", "fils", "epouse", "epoux", "mari", "femme", "conjoint", "conjointe", "compagne", "compagnon",
         "mere", "pere", "frere", "soeur", "aidant", "aidante", "voisin", "voisine", "gendre", "belle-fille",
         "petite-fille", "petit-fils", "famille", "parents", "concubin", "concubine", "tante", "oncle", "niece",
@@ -120,6 +130,7 @@ class Lexicon:
 
     def read(self, text: str) -> Reading:
         reading = Reading()
+        first = True
         for sentence in _SENTENCE.split(text):
             if not sentence.strip():
                 continue
@@ -128,12 +139,13 @@ class Lexicon:
             past_header = bool(_HANDLED.intersection(re.findall(r"[a-z]+", morphology.fold(sentence))))
             for clause in _CLAUSE.split(sentence):
                 if clause and clause.strip():
-                    past_header = self._read_clause(clause, reading, past_header)
+                    author, first = first and _names_author(clause), False
+                    past_header = self._read_clause(clause, reading, past_header, author)
         return reading
 
     # --- one clause ---------------------------------------------------------------------
 
-    def _read_clause(self, clause: str, reading: Reading, past_header: bool) -> bool:
+    def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False) -> bool:
         """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
         spans = morphology.words(clause)
         originals = [clause[a:b] for a, b in spans]
@@ -153,9 +165,9 @@ class Lexicon:
         plains = [t.plain for t in tokens]
         cues, unable = self._negation_cues(tokens)
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES]
-        present = any(p in _PRESENT for p in plains)
+        present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
-        past_here = (past_header or any(p in _PAST for p in plains)
+        past_here = (past_header or any(p in _PAST for p in plains) or self._since(plains) == "long"
                      or self._past_delay([t.plain for t in every])) and not present
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
@@ -193,6 +205,8 @@ class Lexicon:
             hit = Hit(kind, code, typed(first, last), negated, via == "correction", phrase.text, via, tuple(qualifiers))
             if negated:
                 reading.negated.append(hit)
+            elif author and kind == "besoin":
+                continue  # "IDEL :" says who writes, not what the person needs
             elif self.cancelled_by.get(code, set()).intersection(qualifiers):
                 reading.set_aside.append(hit)
             else:
@@ -246,7 +260,9 @@ class Lexicon:
             if not code or code in cancelled or any(0 < i - c <= _SCOPE for c in cues):
                 continue
             before = tokens[max(0, i - 3):i]
-            if any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
+            if any(t.plain in _RUPTURE for t in tokens):
+                reading.mentioned_types.setdefault(code, typed(t.source, t.source))  # to reconnect with
+            elif any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
                 first = before[0].source if before else t.source
                 reading.involved_types.setdefault(code, typed(first, t.source))
             else:
@@ -316,6 +332,19 @@ class Lexicon:
         return cues, unable
 
     @staticmethod
+    def _since(plains: list[str]) -> str | None:
+        """"depuis" followed by a short delay ("20 minutes", "ce matin") or a long one ("2 ans")."""
+        for i, p in enumerate(plains):
+            if p != "depuis":
+                continue
+            tail = plains[i + 1:i + 3]
+            if any(u in _RECENT_UNITS for u in tail):
+                return "recent"
+            if any(u in _LONG_UNITS for u in tail):
+                return "long"
+        return None
+
+    @staticmethod
     def _past_delay(plains: list[str]) -> bool:
         """"il y a 3 ans", "en 2015": a dated event, not the present one."""
         for i, p in enumerate(plains):
@@ -369,6 +398,12 @@ class Lexicon:
             m = pattern.search(plain)
             if m and code not in reading.facts:
                 reading.facts[code] = [Hit("critere", code, m.group(0).strip(), matched=pattern.pattern, via="motif")]
+
+
+def _names_author(clause: str) -> bool:
+    """A note's first words naming its writer: "IDEL.", "AS CAF :", "MT, " (a short clause)."""
+    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    return 0 < len(words) <= 3 and any(w in _AUTHORS for w in words)
 
 
 def _meets(token: Token, key: str, phrase_root: str | None) -> str | None:
