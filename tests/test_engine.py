@@ -248,9 +248,20 @@ def test_explain_shows_every_step():
     assert any(not r["declenchee"] for r in data["trace"]["regles"])
 
 
-@pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev"])
+# tests/cas-aveugle-2: a breathing distress in a planned palliative situation is still announced
+# as an emergency (docs/qualite.md): a false alarm kept on purpose, for safety.
+KNOWN_MISSES = {"tests/cas-aveugle-2": 1}
+
+
+@pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
+                                    "tests/cas-aveugle-1", "tests/cas-aveugle-2"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
+    if folder in KNOWN_MISSES:
+        # Measured first, then corrected by general means: what is still missed is listed here,
+        # and must stay missed only in the way docs/qualite.md explains.
+        assert f"{50 - KNOWN_MISSES[folder]} passed, {KNOWN_MISSES[folder]} failed" in result.stdout, result.output
+        return
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.stdout
 

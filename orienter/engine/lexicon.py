@@ -17,13 +17,16 @@ from orienter.engine import morphology
 if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
-FORMAT = 3
+FORMAT = 4
 # Small words that typing drops or adds ("troubles de mémoire" = "troubles de la mémoire",
 # "sa fille est épuisée" = "fille épuisée"): ignored on both sides of every comparison.
 STOPWORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est", "qui",
                        "a", "au", "aux", "en", "et", "sur", "pour", "par", "avec", "tres", "y", "il",
                        "elle", "qu", "que", "se", "s", "lui", "leur", "ce", "cet", "cette", "etre", "avoir",
                        "ont", "sont", "etait", "avait", "m", "me", "t", "j", "je"})
+# Spoken and typed French drops the "ne" of a negation ("il se réveille pas"): a phrase never
+# requires it (the reader still sees it, for "n'a plus de...").
+OPTIONAL = frozenset({"ne", "n"})
 # Verbs and adjectives of the reader's own grammar (negation, inability, refusal, qualifiers):
 # their inflected forms must reach the lemma table too.
 GRAMMAR_LEMMAS = ("pouvoir", "arriver", "savoir", "parvenir", "reussir", "supporter", "vouloir", "souhaiter",
@@ -80,7 +83,7 @@ def compile_vocabulary(vocab: Vocabulary) -> CompiledLexicon:
     out = CompiledLexicon()
     for kind, code, text in entries:
         keys = _phrase_keys(text, lemma_of)
-        # Reduced to "incapable" alone ("n'en peut plus"), a phrase would read every inability.
+        # Reduced to "incapable" alone, a phrase would read every inability.
         if keys and keys != [morphology.INCAPABLE]:
             out.phrases.append(Phrase(kind, code, keys, [morphology.root(k) for k in keys], text))
     _drop_duplicates(out)
@@ -114,7 +117,8 @@ def _words(text: str) -> list[str]:
 def _phrase_keys(text: str, lemma_of: dict[str, str]) -> list[str]:
     """Keys of a phrase, read the way the text is read (same small words dropped, same
     collapse of "ne peut plus" into one word), so that both sides always meet."""
-    tokens = [morphology.Token(frozenset({lemma_of[w]}), morphology.fold(w), i, stop=morphology.fold(w) in STOPWORDS)
+    tokens = [morphology.Token(frozenset({lemma_of[w]}), morphology.fold(w), i,
+                               stop=morphology.fold(w) in STOPWORDS or morphology.fold(w) in OPTIONAL)
               for i, w in enumerate(_words(text))]
     return [next(iter(t.keys)) for t in morphology.collapse_inability(tokens) if not t.stop]
 

@@ -30,7 +30,7 @@ from typing import Callable
 
 from orienter.engine import morphology
 from orienter.engine.morphology import Token
-from orienter.engine.lexicon import STOPWORDS, CompiledLexicon, Phrase
+from orienter.engine.lexicon import OPTIONAL, STOPWORDS, CompiledLexicon, Phrase
 
 _SENTENCE = re.compile(r"[.!;\n]+")
 _CLAUSE = re.compile(r"[,:()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
@@ -38,6 +38,7 @@ _NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non"
 _NEGATIONS_AFTER = {"non", "absent", "absente", "absents", "absentes", "negatif", "negative", "exclu", "exclue",
                     "ecarte", "ecartee", "nie", "niee"}
 _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "probable", "eventuel", "eventuelle",
+               "prevention", "prevenir", "eviter",
                "evoque", "evoquer", "evocation", "hypothese", "doute", "craint", "crainte", "risque", "eliminer",
                "suspicions", "questionne", "peut-etre", "failli", "presque"}
 _HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
@@ -62,6 +63,14 @@ _LONG_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines"}
 _AUTHORS = {"idel", "ide", "ides", "idec", "as", "ass", "mt", "mg", "medecin", "infirmiere", "infirmier", "assistante",
             "assistant", "pharmacien", "pharmacienne", "cadre", "educateur", "educatrice", "psychologue", "kine",
             "ergotherapeute", "secretaire", "coordinatrice", "coordinateur", "ccas", "caf", "clic", "sage-femme"}
+# "reconnu MDPH", "APA accordée": the need is already answered (the word comes first).
+_SATISFIED_BEFORE = {"reconnu", "reconnue", "obtenu", "obtenue", "accorde", "accordee", "notifie", "notifiee",
+                     "attribue", "attribuee"}
+# Signs that were explored and found normal, or that come and go: not the event of now.
+_EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes"}
+# Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
+_HABITUAL = {"chaque", "parfois", "souvent", "regulierement"}
+_GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
 # "perdu de vue du CMP", "son psychiatre de CMP est parti": a service to reconnect with, not one in place.
 _RUPTURE = {"perdu", "perdue", "parti", "partie", "rupture", "arrete", "arretee", "interrompu", "interrompue", "fini",
             "finie", "termine", "terminee", "plus", "sorti", "sortie", "abandonne", "abandonnee", "echeance"}
@@ -110,6 +119,7 @@ class Reading:
     mentioned_types: dict[str, str] = field(default_factory=dict)
     involved_types: dict[str, str] = field(default_factory=dict)
     corrections: list[tuple[str, str]] = field(default_factory=list)
+    recent: list[Hit] = field(default_factory=list)  # the last clause's hits (a later clause may qualify them)
 
 
 class Lexicon:
@@ -136,16 +146,28 @@ class Lexicon:
                 continue
             self._numbers(sentence, reading)
             # A sentence that says the event was taken in charge puts it in the past.
-            past_header = bool(_HANDLED.intersection(re.findall(r"[a-z]+", morphology.fold(sentence))))
+            words = set(re.findall(r"[a-z]+", morphology.fold(sentence)))
+            # Taken in charge, or explored and found normal: the whole sentence is not about now.
+            settled = bool(_HANDLED & words or _EXPLORED & words or {"rien", "grave"} <= words)
+            past_header = False
+            previous: list[Hit] = []
             for clause in _CLAUSE.split(sentence):
-                if clause and clause.strip():
-                    author, first = first and _names_author(clause), False
-                    past_header = self._read_clause(clause, reading, past_header, author)
+                if not (clause and clause.strip()):
+                    continue
+                if first and _greeting(clause):
+                    continue
+                author, first = first and _names_author(clause), False
+                reading.recent = []
+                past_header = self._read_clause(clause, reading, past_header, author, settled)
+                if _qualifies_previous(clause):
+                    _requalify(reading, previous, "passe", self.cancelled_by)
+                previous = reading.recent
         return reading
 
     # --- one clause ---------------------------------------------------------------------
 
-    def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False) -> bool:
+    def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False,
+                     settled: bool = False) -> bool:
         """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
         spans = morphology.words(clause)
         originals = [clause[a:b] for a, b in spans]
@@ -154,7 +176,7 @@ class Lexicon:
             """The words as typed, apostrophes and hyphens included ("sortie d'hospit")."""
             return clause[spans[first][0]:spans[last][1]]
 
-        every = morphology.collapse_inability(self._tokens(originals, reading))
+        every = _mark_ne_plus(morphology.collapse_inability(self._tokens(originals, reading)))
         tokens = [t for t in every if not t.stop]
         if not tokens:
             return past_header
@@ -167,7 +189,8 @@ class Lexicon:
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES]
         present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
-        past_here = (past_header or any(p in _PAST for p in plains) or self._since(plains) == "long"
+        past_here = (past_header or settled or any(p in _PAST or p in _HABITUAL for p in plains)
+                     or self._since(plains) == "long"
                      or self._past_delay([t.plain for t in every])) and not present
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
@@ -198,7 +221,7 @@ class Lexicon:
             if any(0 < start - h <= _SCOPE for h in hypotheses) or any(
                     p in _HYPOTHESES_AFTER for p in plains[end:end + 3]) or spans[last][1] in asked:
                 qualifiers.append("hypothese")
-            if past_here and (header_at is None or header_at < start or past_header):
+            if past_here and (header_at is None or header_at < start or past_header or settled):
                 qualifiers.append("passe")
             if any(k <= first for k in kin):
                 qualifiers.append("proche")
@@ -212,6 +235,7 @@ class Lexicon:
             else:
                 target = reading.needs if kind == "besoin" else reading.facts
                 target.setdefault(code, []).append(hit)
+                reading.recent.append(hit)
         return past_header or header_at is not None
 
     def _candidates(self, token: Token) -> list[int]:
@@ -249,7 +273,9 @@ class Lexicon:
             negated = True
         if negated and phrase.kind == "besoin" and phrase.code in self.lack_is_need:
             negated = False
-        if phrase.kind == "besoin" and not negated and any(t.plain in _SATISFIED for t in tokens[end:end + 2]):
+        if phrase.kind == "besoin" and not negated and (
+                any(t.plain in _SATISFIED for t in tokens[end:end + 3])
+                or any(t.plain in _SATISFIED_BEFORE for t in tokens[max(0, start - 2):start])):
             negated = True
         return negated
 
@@ -283,7 +309,7 @@ class Lexicon:
             for part in parts:
                 if not part:
                     continue
-                if part in STOPWORDS:
+                if part in STOPWORDS or part in OPTIONAL:
                     out.append(Token(frozenset({part}), part, idx, stop=True))
                     continue
                 out.append(self._token(part, word, idx, reading))
@@ -327,7 +353,7 @@ class Lexicon:
                 # "ne ... que" restricts, it does not deny.
                 if not (i + 1 < len(tokens) and tokens[i + 1].plain == "que"):
                     cues.append(i)
-            elif t.plain == "plus" and before & {"n", "ne"}:
+            elif t.plain == "nplus":
                 cues.append(i)
         return cues, unable
 
@@ -398,6 +424,42 @@ class Lexicon:
             m = pattern.search(plain)
             if m and code not in reading.facts:
                 reading.facts[code] = [Hit("critere", code, m.group(0).strip(), matched=pattern.pattern, via="motif")]
+
+
+def _greeting(clause: str) -> bool:
+    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    return bool(words) and all(w in _GREETINGS for w in words)
+
+
+def _qualifies_previous(clause: str) -> bool:
+    """A short clause that only qualifies the one before: "dyspnée, connue et stable depuis des mois"."""
+    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    return 0 < len(words) <= 8 and any(w in _PAST or w in _EXPLORED or w in _HABITUAL for w in words)
+
+
+def _requalify(reading: Reading, hits: list[Hit], qualifier: str, cancelled_by: dict[str, set[str]]) -> None:
+    """Give hits already read a qualifier a later clause carries; cancel those it cancels."""
+    for hit in hits:
+        if qualifier in hit.qualifiers or qualifier not in cancelled_by.get(hit.code, set()):
+            continue
+        target = reading.needs if hit.kind == "besoin" else reading.facts
+        kept = [h for h in target.get(hit.code, []) if h is not hit]
+        if kept:
+            target[hit.code] = kept
+        else:
+            target.pop(hit.code, None)
+        reading.set_aside.append(Hit(hit.kind, hit.code, hit.words, hit.negated, hit.corrected, hit.matched,
+                                     hit.via, (*hit.qualifiers, qualifier)))
+
+
+def _mark_ne_plus(tokens: list[Token]) -> list[Token]:
+    """"n'a plus de médecin": a "plus" after a "ne" is a denial (its keys stay "plus")."""
+    out = []
+    for i, t in enumerate(tokens):
+        if t.plain == "plus" and any(x.plain in OPTIONAL for x in tokens[max(0, i - 3):i]):
+            t = Token(t.keys, "nplus", t.source, t.via, t.root, t.stop)
+        out.append(t)
+    return out
 
 
 def _names_author(clause: str) -> bool:

@@ -106,6 +106,7 @@ def build_lemma_table(wanted: Iterable[str]) -> dict[str, list[str]]:
 # spellings. Both the vocabulary and the text collapse them into one word, INCAPABLE, so
 # that "ne peut plus lever le bras" in rules/ meets "n'arrive plus à lever le bras".
 INCAPABLE = "incapable"
+EXHAUSTED = "epuise"
 ABILITY_LEMMAS = frozenset({"pouvoir", "arriver", "parvenir", "reussir", "savoir"})
 _NOT = frozenset({"plus", "pas", "jamais"})
 _UNABLE_WORDS = frozenset({"impossible", "incapable", "impossibilite", "incapacite"})
@@ -124,17 +125,19 @@ class Token:
 
 
 def collapse_inability(tokens: list[Token]) -> list[Token]:
-    """The text side of `collapse_inability`: "n'arrive plus à", "ne peut pas",
-    "impossible de" become one INCAPABLE token (the small words after it are dropped)."""
+    """"n'arrive plus à", "ne peut pas", "impossible de" become one INCAPABLE token (the small
+    words after it are dropped); the idiom "n'en peut plus" is exhaustion, read as "épuisé"."""
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         t = tokens[i]
         content = [j for j in range(i + 1, min(len(tokens), i + 4)) if not tokens[j].stop]
         if t.keys & ABILITY_LEMMAS and content and tokens[content[0]].plain in {"plus", "pas", "jamais"}:
-            if out and out[-1].plain in ("n", "ne"):
+            idiom = "pouvoir" in t.keys and bool(out) and out[-1].plain == "en"
+            while out and out[-1].plain in ("n", "ne", "en"):
                 out.pop()
-            out.append(Token(frozenset({INCAPABLE}), INCAPABLE, t.source))
+            word = EXHAUSTED if idiom else INCAPABLE
+            out.append(Token(frozenset({word}), word, t.source))
             i = content[0] + 1
             continue
         if t.plain in {"impossible", "incapable", "impossibilite", "incapacite"}:
