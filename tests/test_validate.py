@@ -151,6 +151,8 @@ CASES = {
     "O306-orienteur": Case(f"{S}:26:20: error O306", [(S, "[professionnels]", "[professionel]")]),
     "O307-zone-hors-perimetre": Case(f"{S}:28:7: warning O307",
                                      [(S, 'departements: ["94"]\n', 'departements: ["75"]\n')]),
+    "O313-zone-hors-rayonnement": Case(f"{S}:28:7: warning O313",
+                                       [(S, 'departements: ["94"]\n', 'departements: ["94", "75"]\n')]),
     "O308-suspension": Case(f"{S}:29:38: error O308",
                             [(S, '      departements: ["94"]\n',
                               '      departements: ["94"]\n    suspension: {du: 2026-08-31, au: 2026-08-01}\n')]),

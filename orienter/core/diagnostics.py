@@ -55,6 +55,7 @@ CODES: dict[str, tuple[str, str]] = {
     "O309": ("warning", "structure absorbée (absorbee_par) encore active"),
     "O310": ("warning", "nature de structure inconnue"),
     "O311": ("warning", "zone provisoire posée par un import de registre, à confirmer"),
+    "O313": ("warning", "service qui dessert des communes hors du périmètre et du rayonnement du territoire"),
     "O312": ("warning", "horaires illisibles (syntaxe OSM opening_hours attendue, ex. Mo-Fr 09:00-17:30)"),
     # O4xx: sources, honesty, freshness
     "O401": ("error", "structure réelle sans source"),

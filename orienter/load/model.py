@@ -259,6 +259,9 @@ class Territoire(Strict):
     fictif: bool = False
     description: str | None = None
     perimetre: Zone
+    # Beyond the perimeter, where some of its services also reach (a département's MDPH filed in
+    # a territory of a few EPCI): a question about a commune there reads this territory too.
+    rayonnement: Zone | None = None
     population: int | None = None
     sources: list[Source] = field(default_factory=list)
     verification: Verification | None = None

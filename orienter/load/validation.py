@@ -50,6 +50,7 @@ class Checker:
         self.vocab = vocab
         self.result = FileResult()
         self._deps: dict[int, set[str]] = {}
+        self._reach: dict[int, tuple[set[str], set[str] | None]] = {}
 
     # --- files ------------------------------------------------------------------------
 
@@ -63,6 +64,8 @@ class Checker:
             if model is not None:
                 self.result.territory = model
                 self._check_zone(doc, ("perimetre",), model.perimetre)
+                if model.rayonnement:
+                    self._check_zone(doc, ("rayonnement",), model.rayonnement)
                 self._check_verification(doc, (), model.verification, real=not model.fictif, required=False)
         return self.result
 
@@ -175,6 +178,14 @@ class Checker:
                 self._add(doc, loc + ("zone",), "O307",
                           f"la zone ({len(covered)} commune(s), ex. {sample}) ne touche pas le périmètre "
                           "du territoire : vérifiez les codes ou le territoire du fichier")
+            elif territory.communes and not territory.national:
+                beyond = self._beyond(sv.zone, territory)
+                if beyond:
+                    sample = ", ".join(sorted(beyond)[:3])
+                    self._add(doc, loc + ("zone",), "O313",
+                              f"le service dessert {len(beyond)} commune(s) hors du périmètre et du rayonnement du "
+                              f"territoire (ex. {sample}) : une question sur ces communes ne lit pas ce territoire ; "
+                              "ajoutez-les au `rayonnement` de territoire.yaml")
         if sv.horaires is not None:
             from orienter.render.hours import EXAMPLE, problem
 
@@ -290,6 +301,42 @@ class Checker:
             by_epci = self.geo.by_epci if zone.epci else {}
             return any(c in communes for e in zone.epci for c in by_epci.get(e, ()))
         return bool(self._expand(zone) & communes)
+
+    def _beyond(self, zone: Zone, territory: Territory) -> set[str]:
+        """Communes of the zone outside the territory's perimeter and reach. Decided on codes
+        when it can (a département zone in a territory reaching the département), expanding to
+        communes only otherwise."""
+        from orienter.store.index import _current_keys
+
+        key = id(territory)
+        if key not in self._reach:
+            outer = [territory.model.perimetre] + ([territory.model.rayonnement] if territory.model.rayonnement else [])
+            keys = {k for z in outer for k in _current_keys(z, self.geo)}
+            self._reach[key] = (keys, None)
+        keys, communes = self._reach[key]
+        deps = {k[2:] for k in keys if k.startswith("d:")}
+        regions = {k[2:] for k in keys if k.startswith("r:")}
+
+        def inside(k: str) -> bool:
+            if k in keys:
+                return True
+            kind, code = k[:1], k[2:]
+            if kind == "c":
+                c = self.geo.get(code)
+                return c is not None and (c.departement in deps or c.region in regions)
+            if kind == "d":
+                d = self.geo.departements.get(code)
+                return d is not None and d.get("region") in regions
+            return False
+
+        if zone.exclus is None and all(inside(k) for k in _current_keys(zone, self.geo)):
+            return set()
+        if communes is None:
+            communes = set(territory.communes)
+            if territory.model.rayonnement:
+                communes |= self._expand(territory.model.rayonnement)
+            self._reach[key] = (keys, communes)
+        return self._expand(zone) - communes
 
     def _departements_of(self, territory: Territory) -> set[str]:
         key = id(territory)

@@ -45,7 +45,8 @@ def select(found: list[TerritoryFiles], loader: TerritoryLoader, paths: Sequence
             continue
         if only and model.id in only:
             chosen.append(tf)
-        elif commune is not None and (model.perimetre.france or zone_holds(model.perimetre, commune, loader.geo)):
+        elif commune is not None and (model.perimetre.france or zone_holds(model.perimetre, commune, loader.geo)
+                                      or (model.rayonnement and zone_holds(model.rayonnement, commune, loader.geo))):
             chosen.append(tf)
     if loader.cache and fresh != index:
         datacache.write(name, loader.key, fresh)
