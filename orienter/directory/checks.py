@@ -37,7 +37,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from orienter.load.geo import fold
 from orienter.store.index import Entry, Index, commune_keys
@@ -271,6 +271,13 @@ class Context:
         self.cache[key] = (here, touching)
         return here, touching
 
+    def forget(self, t: Territory) -> None:
+        """Drop what only this territory's report needed: at national scale, the communes each
+        service covers in each territory would otherwise add up to hundreds of megabytes."""
+        self.cache.pop(("coverage", t.id), None)
+        self.cache.pop(("pool", t.id), None)
+        self._zones.clear()
+
     def national_entries(self, fictional: bool) -> list[Entry]:
         """Available services of the national layer (for the gaps: who answers from afar)."""
         key = ("national", fictional)
@@ -316,28 +323,43 @@ def build_report(ws: Workspace, territory_ids: Sequence[str] | None = None, toda
 
     Services of every loaded territory count for the coverage of the territories chosen: load the
     territories whose perimeter meets theirs (orienter/directory/scope.py), or everything."""
-    from orienter.render import progress
+    head, ctx, chosen = prepare_report(ws, territory_ids, today, index, context)
+    return {**head, "territoires": list(territory_reports(ctx, chosen))}
 
+
+def prepare_report(ws: Workspace, territory_ids: Sequence[str] | None = None, today: date | None = None,
+                   index: Index | None = None, context: Context | None = None
+                   ) -> tuple[dict[str, Any], Context, list[Territory]]:
+    """The report's head (every key but `territoires`), its context and the territories chosen:
+    `territory_reports` then yields them one by one, so that a national JSON report is written
+    territory by territory instead of being held whole in memory."""
     today = today or date.today()
     ctx = context or Context(ws, index or Index(ws.territories, ws.geo), today)
     chosen = [ws.territory(i) for i in territory_ids] if territory_ids else list(ws.territories)
     chosen = sorted({t.id: t for t in chosen}.values(), key=lambda t: (t.model.fictif, t.national, t.id))
     errors = sum(1 for d in ws.diagnostics if d.level == "error")
     warnings = sum(1 for d in ws.diagnostics if d.level == "warning")
-    reports = []
-    for i, t in enumerate(chosen):
-        progress.step(i, len(chosen), f"Rapport : {t.id}")
-        reports.append(territory_report(ctx, t))
-    progress.step(len(chosen), len(chosen))
-    return {
+    head = {
         "schema": SCHEMA,
-        "date": today.isoformat(),
+        "date": ctx.today.isoformat(),
         "validation": {"erreurs": errors, "avertissements": warnings},
         "types_cles": {k: list(v) for k, v in KEY_TYPES.items()},
         "situations": [{"code": s["code"], "libelle": s["libelle"], "types": {k: list(v) for k, v in s["types"].items()}}
                        for s in SITUATIONS],
-        "territoires": reports,
     }
+    return head, ctx, chosen
+
+
+def territory_reports(ctx: Context, chosen: Sequence[Territory]) -> Iterator[dict[str, Any]]:
+    """The report of each territory, in order, saying how far it is on the progress shown (if any)."""
+    from orienter.render import progress
+
+    for i, t in enumerate(chosen):
+        progress.step(i, len(chosen), f"Rapport : {t.id}")
+        report = territory_report(ctx, t)
+        ctx.forget(t)
+        yield report
+    progress.step(len(chosen), len(chosen))
 
 
 def _base(ctx: Context, t: Territory) -> dict[str, Any]:
@@ -1041,8 +1063,15 @@ def _similar_names(ka: str, kb: str) -> bool:
 def duplicates(ctx: Context, t: Territory) -> list[dict[str, Any]]:
     """Pairs involving a structure of the territory: same FINESS or SIRET anywhere in the loaded
     data, or a similar name (accents folded) at an address in the same commune."""
-    mine = {s.id for s in t.structures}
-    return [p for p in _all_duplicates(ctx) if p["structures"][0]["id"] in mine or p["structures"][1]["id"] in mine]
+    everything = _all_duplicates(ctx)
+    by_structure = ctx.cache.get("duplicates_by_structure")
+    if by_structure is None:
+        by_structure = ctx.cache["duplicates_by_structure"] = {}
+        for i, p in enumerate(everything):
+            for s in p["structures"]:
+                by_structure.setdefault(s["id"], []).append(i)
+    found = sorted({i for s in t.structures for i in by_structure.get(s.id, ())})
+    return [everything[i] for i in found]
 
 
 def _all_duplicates(ctx: Context) -> list[dict[str, Any]]:
@@ -1188,14 +1217,15 @@ def parse_fail_on(text: str | None) -> list[str]:
 
 
 def failures(report: dict[str, Any], kinds: Sequence[str], min_score: int | None) -> list[str]:
-    """French reasons why a CI run should fail; empty when it passes."""
+    """French reasons why a CI run should fail; empty when it passes. Reads only each territory's
+    `id`, `score.total` and `synthese` (what a streamed report keeps)."""
     out: list[str] = []
     labels = {"lacunes": "lacune(s)", "chevauchements": "chevauchement(s)",
               "historiques": "structure(s) historique(s) encore active(s)",
               "anciennes": "fiche(s) ancienne(s)"}
     for t in report["territoires"]:
         for kind in kinds:
-            n = len(t["fraicheur"]["anciennes"]) if kind == "anciennes" else len(t[kind])
+            n = t["synthese"][kind]
             if n:
                 out.append(f"{t['id']} : {n} {labels[kind]}")
         # The national layer has no score (see national_report): no threshold applies to it.

@@ -30,6 +30,7 @@ def territories_summary(ws: Workspace, today: date | None = None) -> list[dict[s
         checked = [s.verification.derniere_verification for s in t.structures
                    if s.verification and s.verification.derniere_verification]
         cov = coverage_summary(ctx, t)
+        ctx.forget(t)  # the communes each service covers here: hundreds of megabytes nationally
         rows.append({
             "id": t.id,
             "nom": t.model.nom,
