@@ -10,6 +10,7 @@ from orienter.cli import orientation  # noqa: F401
 from orienter.cli import directory  # noqa: F401
 from orienter.cli import report  # noqa: F401
 from orienter.cli import registers  # noqa: F401
+from orienter.cli import web  # noqa: F401
 from orienter.cli.common import commands
 
 app = commands.app()  # every command: `orienter --help`, unknown commands, tests
