@@ -254,7 +254,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
-                                    "tests/cas-aveugle-1", "tests/cas-aveugle-2"])
+                                    "tests/cas-aveugle-1", "tests/cas-aveugle-2", "tests/cas-aveugle-3",
+                                    "tests/cas-aveugle-4"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -322,3 +323,66 @@ def test_extract_is_ignored_when_data_change(tmp_path):
     dac.write_text(dac.read_text(encoding="utf-8").replace("statut: actif", "statut: ferme", 1), encoding="utf-8")
     after = suggest_json("--donnees", str(data), "--commune", ORLEANS, CASE)
     assert all(s["type"] != "DAC" for s in after["suggestions"])
+
+
+# --- reading signs in everyday words --------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, code", [
+    ("un coin de la bouche tombe depuis tout à l'heure", "avc_visage"),
+    ("depuis une demi-heure il porte sa fourchette à côté de sa bouche", "avc_membre"),
+    ("il respire fort bizarre, il ne répond pas", "detresse_respiratoire"),
+    ("depuis ce matin elle n'arrive plus à finir ses phrases", "detresse_respiratoire"),
+    ("sous Préviscan, plaie au crâne après une chute", "choc_tete"),
+])
+def test_combinations_read_signs_told_without_their_textbook_name(lexicon, text, code):
+    reading = lexicon.read(text)
+    assert code in reading.facts, (text, reading)
+    assert any(h.via == "ensemble" for h in reading.facts[code])
+
+
+@pytest.mark.parametrize("text, code", [
+    # the words of a combination far apart, or in another part of the story
+    ("elle s'est relevée toute seule, elle avait juste un bleu sur la hanche, radio faite", "detresse_respiratoire"),
+    ("ulcère de jambe pansé tous les 2 jours, toilette quotidienne, épouse ne peut plus le lever", "avc_membre"),
+    # a denial before the words
+    ("pas de bouche de travers, pas de faiblesse d'un bras", "avc_visage"),
+])
+def test_combinations_need_their_words_close_and_not_denied(lexicon, text, code):
+    assert code not in lexicon.read(text).facts, text
+
+
+def test_combination_qualified_as_long_standing_is_set_aside(lexicon):
+    reading = lexicon.read("douleurs dans la poitrine quand il monte la côte, ça dure depuis 4 ans")
+    assert "douleur_thoracique" not in reading.facts
+    assert any(h.code == "douleur_thoracique" for h in reading.set_aside)
+
+
+@pytest.mark.parametrize("text", [
+    "L'an dernier, quand il avait essayé d'arrêter seul, il avait fait une crise de convulsions",
+    "AVC ischémique à J10, hémiparésie droite, rééducation à prévoir",
+])
+def test_events_told_as_before_the_story_are_not_of_now(lexicon, text):
+    reading = lexicon.read(text)
+    assert not {"urgence", "avc", "avc_membre"} & set(reading.facts), reading.facts
+
+
+def test_comme_s_il_avait_bu_describes_now(lexicon):
+    reading = lexicon.read("il parle comme s'il avait bu, d'un coup")
+    assert "avc_parole" in reading.facts
+
+
+def test_what_the_writer_asks_for_is_marked_and_ranks_first():
+    text = ("Ma grand-mère 91 ans ne peut plus rester seule, elle oublie de manger, les aides ne suffisent plus. "
+            "On cherche une maison de retraite, on ne sait pas par où commencer.")
+    data = suggest_json("--commune", ORLEANS, "--age", "91", text)
+    needs = {b["code"]: b for b in data["besoins"]}
+    assert needs["hebergement-dependance"]["demande"] is True
+    assert needs["diagnostic-memoire"]["demande"] is False
+    assert "EHPAD" in [s["type"] for s in data["suggestions"][:3]]
+
+
+def test_a_service_followed_before_a_stay_is_to_reconnect_not_involved(lexicon):
+    reading = lexicon.read("TS en 2019, hospitalisée 10 jours puis suivie au CMP de Lorient")
+    assert "CMP" not in reading.involved_types
+    assert "CMP" in reading.mentioned_types

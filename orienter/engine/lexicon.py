@@ -17,7 +17,7 @@ from orienter.engine import morphology
 if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
-FORMAT = 4
+FORMAT = 6
 # Small words that typing drops or adds ("troubles de mémoire" = "troubles de la mémoire",
 # "sa fille est épuisée" = "fille épuisée"): ignored on both sides of every comparison.
 STOPWORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est", "qui",
@@ -44,6 +44,16 @@ class Phrase:
 
 
 @dataclass
+class Combination:
+    """One alternative of each group, close together in one sentence, establishes the entry."""
+
+    kind: str
+    code: str
+    groups: list[list[list[str]]]  # group -> its alternatives -> keys of the alternative, in order
+    text: str
+
+
+@dataclass
 class CompiledLexicon:
     format: int = FORMAT
     phrases: list[Phrase] = field(default_factory=list)
@@ -60,6 +70,7 @@ class CompiledLexicon:
     lack_is_need: list[str] = field(default_factory=list)
     cancelled_by: dict[str, list[str]] = field(default_factory=dict)  # code -> qualifiers that cancel a hit
     french: bytes = b""  # WordSet of the dictionary's words: real words are never "corrected"
+    combinations: list[Combination] = field(default_factory=list)
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,16 +79,21 @@ class CompiledLexicon:
     def from_data(cls, data: dict[str, Any]) -> CompiledLexicon:
         data = dict(data)
         data["phrases"] = [Phrase(**p) for p in data["phrases"]]
+        data["combinations"] = [Combination(**c) for c in data.get("combinations", [])]
         return cls(**data)
 
 
 def compile_vocabulary(vocab: Vocabulary) -> CompiledLexicon:
     entries: list[tuple[str, str, str]] = []
+    combos: list[tuple[str, str, list[list[str]]]] = []
     for code, b in vocab.besoins.items():
         entries += [("besoin", code, s) for s in b.synonymes]
+        combos += [("besoin", code, groups) for groups in b.combinaisons]
     for code, c in vocab.criteres.items():
         entries += [("critere", code, s) for s in c.synonymes]
+        combos += [("critere", code, groups) for groups in c.combinaisons]
     words = {w for _, _, text in entries for w in _words(text)}
+    words |= {w for _, _, groups in combos for group in groups for text in group for w in _words(text)}
     words |= {w for text in vocab.abreviations.values() for w in _words(text)}
     lemma_of = {w: morphology.lemmatize_word(w) for w in words}
     out = CompiledLexicon()
@@ -86,13 +102,16 @@ def compile_vocabulary(vocab: Vocabulary) -> CompiledLexicon:
         # Reduced to "incapable" alone, a phrase would read every inability.
         if keys and keys != [morphology.INCAPABLE]:
             out.phrases.append(Phrase(kind, code, keys, [morphology.root(k) for k in keys], text))
+    for kind, code, groups in combos:
+        keyed = [[keys for text in group if (keys := _phrase_keys(text, lemma_of))] for group in groups]
+        out.combinations.append(Combination(kind, code, keyed, " + ".join("/".join(g[:3]) for g in groups)))
     _drop_duplicates(out)
     _trustworthy_roots(out)
     for i, p in enumerate(out.phrases):
         out.by_first.setdefault(p.keys[0], []).append(i)
         if p.roots[0]:
             out.by_first_root.setdefault(p.roots[0], []).append(i)
-    keys = {k for p in out.phrases for k in p.keys}
+    keys = {k for p in out.phrases for k in p.keys} | {k for c in out.combinations for g in c.groups for alt in g for k in alt}
     out.lemmas = morphology.build_lemma_table(keys | set(GRAMMAR_LEMMAS))
     out.known = sorted(keys | set(out.lemmas))
     out.french = morphology.WordSet.build(morphology.dictionary_forms()).bits

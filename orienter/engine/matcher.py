@@ -41,6 +41,11 @@ _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "pro
                "prevention", "prevenir", "eviter",
                "evoque", "evoquer", "evocation", "hypothese", "doute", "craint", "crainte", "risque", "eliminer",
                "suspicions", "questionne", "peut-etre", "failli", "presque"}
+# What the writer asks for ("on cherche une maison de retraite") weighs more than what they
+# describe on the way: the request is why they write.
+_REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "recherchons", "rechercher", "souhaite",
+             "souhaitons", "souhaiterait", "souhaiterais", "souhaiterions", "voudrais", "voudrait", "voudrions",
+             "aimerais", "aimerait", "aimerions", "demande", "demandons", "sollicite", "trouver", "faudrait"}
 _HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
 # Past, and chronic or already explored: not the event of today.
 _PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "anciennes", "autrefois", "jadis",
@@ -67,6 +72,10 @@ _AUTHORS = {"idel", "ide", "ides", "idec", "as", "ass", "mt", "mg", "medecin", "
 _SATISFIED_BEFORE = {"reconnu", "reconnue", "obtenu", "obtenue", "accorde", "accordee", "notifie", "notifiee",
                      "attribue", "attribuee"}
 # Signs that were explored and found normal, or that come and go: not the event of now.
+# "AVC à J10", "J+3 de la pose de PTH": a day count from an event already in care.
+_DAY_COUNT = re.compile(r"\bj\s?\+?\s?([2-9]|[1-9]\d)\b")
+_IMPERFECT_HAVE = {"avais", "avait", "avions", "aviez", "avaient"}
+_PARTICIPLE = re.compile(r"(fait|eu|pris|mis|dit|vu|\w{2,}(e|ee|es|ees|i|ie|is|u|ue|us))")
 _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes"}
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement"}
@@ -106,6 +115,47 @@ class Hit:
     matched: str = ""  # the vocabulary phrase met
     via: str = "forme"  # forme, lemme, racine, correction, abreviation
     qualifiers: tuple[str, ...] = ()  # hypothese, passe, proche
+
+
+_COMBINATION_SPAN = 6  # words (small words aside) from the first to the last word of a combination
+
+
+def _closest(found: list[list[tuple[int, ...]]]) -> list[tuple[int, ...]] | None:
+    """One spot per group, none shared, all within _COMBINATION_SPAN words; None when the
+    groups are never written that close ("jambe" in one sentence, "ne peut plus" far on)."""
+    if not all(found):
+        return None
+    best: list[tuple[int, ...]] | None = None
+    for anchor in found[0]:
+        chosen = [anchor]
+        taken = set(anchor)
+        for spots in found[1:]:
+            free = [s for s in spots if not taken & set(s)]
+            if not free:
+                break
+            near = min(free, key=lambda s: max(abs(s[0] - anchor[0]), abs(s[-1] - anchor[-1])))
+            chosen.append(near)
+            taken |= set(near)
+        else:
+            span = max(s[-1] for s in chosen) - min(s[0] for s in chosen)
+            if span <= _COMBINATION_SPAN and (best is None or span < _span(best)):
+                best = chosen
+    return best
+
+
+def _span(chosen: list[tuple[int, ...]]) -> int:
+    return max(s[-1] for s in chosen) - min(s[0] for s in chosen)
+
+
+@dataclass
+class _Clause:
+    """What the combinations of a sentence need from each of its clauses."""
+
+    tokens: list[Token]
+    cues: list[int]
+    past: bool
+    author: bool
+    typed: Callable[[int], str]
 
 
 @dataclass
@@ -148,9 +198,11 @@ class Lexicon:
             # A sentence that says the event was taken in charge puts it in the past.
             words = set(re.findall(r"[a-z]+", morphology.fold(sentence)))
             # Taken in charge, or explored and found normal: the whole sentence is not about now.
-            settled = bool(_HANDLED & words or _EXPLORED & words or {"rien", "grave"} <= words)
+            settled = bool(_HANDLED & words or _EXPLORED & words or {"rien", "grave"} <= words
+                           or _DAY_COUNT.search(morphology.fold(sentence)))
             past_header = False
             previous: list[Hit] = []
+            clauses: list[_Clause] = []
             for clause in _CLAUSE.split(sentence):
                 if not (clause and clause.strip()):
                     continue
@@ -158,16 +210,63 @@ class Lexicon:
                     continue
                 author, first = first and _names_author(clause), False
                 reading.recent = []
-                past_header = self._read_clause(clause, reading, past_header, author, settled)
-                if _qualifies_previous(clause):
+                before = len(clauses)
+                past_header = self._read_clause(clause, reading, past_header, author, settled, clauses)
+                if _qualifies_previous(clause) or self._since(_plain_words(clause)) == "long":
                     _requalify(reading, previous, "passe", self.cancelled_by)
+                    if 0 < before <= len(clauses):
+                        clauses[before - 1].past = True
                 previous = reading.recent
+            self._combinations(clauses, reading)
         return reading
+
+    def _combinations(self, clauses: list[_Clause], reading: Reading) -> None:
+        """Entries established by one alternative of each of their groups, close together in
+        the sentence ("un coin de la bouche tombe": bouche + tomber). A word after a denial of
+        its clause does not count; the hit is in the past only when every word of it is."""
+        if not self.c.combinations:
+            return
+        places = [(ci, ti) for ci, info in enumerate(clauses) for ti in range(len(info.tokens))]
+        for combo in self.c.combinations:
+            members = {k for group in combo.groups for alt in group for k in alt}
+            found = [self._alternatives(group, clauses, places, members) for group in combo.groups]
+            chosen = _closest(found)
+            if chosen is None:
+                continue
+            used = sorted(p for spot in chosen for p in spot)
+            if any(clauses[places[g][0]].author for g in used) and combo.kind == "besoin":
+                continue
+            words = " … ".join(clauses[places[g][0]].typed(places[g][1]) for g in used)
+            past = all(clauses[places[g][0]].past for g in used)
+            hit = Hit(combo.kind, combo.code, words, False, False, combo.text, "ensemble",
+                      ("passe",) if past else ())
+            if self.cancelled_by.get(combo.code, set()).intersection(hit.qualifiers):
+                reading.set_aside.append(hit)
+            else:
+                target = reading.needs if combo.kind == "besoin" else reading.facts
+                target.setdefault(combo.code, []).append(hit)
+
+    @staticmethod
+    def _alternatives(group: list[list[str]], clauses: list[_Clause], places: list[tuple[int, int]],
+                      members: set[str]) -> list[tuple[int, ...]]:
+        """Where in the sentence (positions over its clauses) each alternative of a group is
+        written, its words in order within one clause and not denied."""
+        spots: list[tuple[int, ...]] = []
+        for g, (ci, ti) in enumerate(places):
+            info = clauses[ci]
+            for alt in group:
+                end = ti + len(alt)
+                if end > len(info.tokens) or any(k not in info.tokens[ti + j].keys for j, k in enumerate(alt)):
+                    continue
+                if any(0 < ti - c <= _SCOPE and not info.tokens[c].keys & members for c in info.cues):
+                    continue
+                spots.append(tuple(range(g, g + len(alt))))
+        return spots
 
     # --- one clause ---------------------------------------------------------------------
 
     def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False,
-                     settled: bool = False) -> bool:
+                     settled: bool = False, collect: list[_Clause] | None = None) -> bool:
         """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
         spans = morphology.words(clause)
         originals = [clause[a:b] for a, b in spans]
@@ -187,13 +286,17 @@ class Lexicon:
         plains = [t.plain for t in tokens]
         cues, unable = self._negation_cues(tokens)
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES]
+        requests = [i for i, p in enumerate(plains) if p in _REQUESTS]
         present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
         past_here = (past_header or settled or any(p in _PAST or p in _HABITUAL for p in plains)
                      or self._since(plains) == "long"
-                     or self._past_delay([t.plain for t in every])) and not present
+                     or self._past_delay([t.plain for t in every])
+                     or _pluperfect([t.plain for t in every])) and not present
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
+        if collect is not None:
+            collect.append(_Clause(tokens, cues, past_here, author, lambda i: typed(tokens[i].source, tokens[i].source)))
         self._refusals(tokens, typed, reading)
         found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]] = {}
         for i in range(len(tokens)):
@@ -212,7 +315,9 @@ class Lexicon:
                     found[key] = (i, end, negated, phrase, via)
         cancelled = {c for (kind, code), (_, _, neg, _, _) in found.items() if not neg
                      for c in self.cancels.get(code, ())}
-        self._types(tokens, typed, cues, cancelled, reading)
+        # Followed there before a hospital stay or years ago: a service to reconnect with.
+        finished = settled or past_header or self._past_delay([t.plain for t in every]) or _pluperfect([t.plain for t in every])
+        self._types(tokens, typed, cues, cancelled, reading, finished)
         for (kind, code), (start, end, negated, phrase, via) in found.items():
             if code in cancelled:
                 continue
@@ -225,6 +330,8 @@ class Lexicon:
                 qualifiers.append("passe")
             if any(k <= first for k in kin):
                 qualifiers.append("proche")
+            if kind == "besoin" and any(0 <= start - r <= _SCOPE + 1 for r in requests):
+                qualifiers.append("demande")
             hit = Hit(kind, code, typed(first, last), negated, via == "correction", phrase.text, via, tuple(qualifiers))
             if negated:
                 reading.negated.append(hit)
@@ -280,13 +387,13 @@ class Lexicon:
         return negated
 
     def _types(self, tokens: list[Token], typed: Callable[[int, int], str], cues: list[int],
-               cancelled: set[str], reading: Reading) -> None:
+               cancelled: set[str], reading: Reading, finished: bool = False) -> None:
         for i, t in enumerate(tokens):
             code = self.type_codes.get(t.plain)
             if not code or code in cancelled or any(0 < i - c <= _SCOPE for c in cues):
                 continue
             before = tokens[max(0, i - 3):i]
-            if any(t.plain in _RUPTURE for t in tokens):
+            if finished or any(t.plain in _RUPTURE for t in tokens):
                 reading.mentioned_types.setdefault(code, typed(t.source, t.source))  # to reconnect with
             elif any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
                 first = before[0].source if before else t.source
@@ -346,7 +453,6 @@ class Lexicon:
         cues: list[int] = []
         unable: list[int] = []
         for i, t in enumerate(tokens):
-            before = {x.plain for x in tokens[max(0, i - 2):i]}
             if t.plain == morphology.INCAPABLE:
                 unable.append(i)
             elif t.plain in _NEGATIONS:
@@ -429,6 +535,18 @@ class Lexicon:
 def _greeting(clause: str) -> bool:
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     return bool(words) and all(w in _GREETINGS for w in words)
+
+
+def _plain_words(clause: str) -> list[str]:
+    return [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+
+
+def _pluperfect(plains: list[str]) -> bool:
+    """"j'avais fait une crise", "il avait eu un AVC": told as before the story, not now
+    ("il avait mal" is not: no participle follows; "comme s'il avait bu" describes now)."""
+    return any(p in _IMPERFECT_HAVE and i + 1 < len(plains) and plains[i + 1] not in STOPWORDS
+               and _PARTICIPLE.fullmatch(plains[i + 1]) and not {"si", "s"} & set(plains[max(0, i - 2):i])
+               for i, p in enumerate(plains))
 
 
 def _qualifies_previous(clause: str) -> bool:

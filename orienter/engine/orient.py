@@ -45,6 +45,7 @@ DUPLICATE_PENALTY = 0.06
 # scores in 0..1 without clamping the best candidates together.
 SCALE = 1.5
 ORIGIN_WEIGHT = {"explicite": 1.0, "texte": 1.0, "regle": 0.7}
+DESCRIBED_RATIO = 0.8
 EMERGENCY = "URGENCE : appelez le 15 (SAMU) ou le 112 ; 114 par SMS pour les personnes sourdes ou malentendantes."
 
 
@@ -62,6 +63,7 @@ class Need:
     libelle: str
     origine: str
     indice: str
+    demande: bool = False  # asked for by the writer, not only described
 
 
 @dataclass
@@ -181,7 +183,7 @@ class Engine:
             warnings.append("Aucun besoin reconnu dans la situation : suggestions de premier recours par défaut. "
                             "Décrivez-la en quelques mots (ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
 
-        weights = {n.code: max(ORIGIN_WEIGHT[n.origine], 0.0) for n in needs}
+        weights = _need_weights(needs)
         scored, excluded = [], []
         for e in entries:
             result = self._assess(e, commune, facts, weights, proposals, exclusions, complexity["complexe"],
@@ -251,7 +253,8 @@ class Engine:
             needs[code] = Need(code, self.vocab.need_label(code), "explicite", "")
         for code, hits in sorted(reading.needs.items()):
             if code not in needs:
-                needs[code] = Need(code, self.vocab.need_label(code), "texte", ", ".join(_unique([h.words for h in hits])))
+                needs[code] = Need(code, self.vocab.need_label(code), "texte", ", ".join(_unique([h.words for h in hits])),
+                                   any("demande" in h.qualifiers for h in hits))
         return list(needs.values())
 
     def _facts(self, situation: Situation, reading: Reading) -> tuple[dict[str, Any], dict[str, str]]:
@@ -536,6 +539,14 @@ class Engine:
         if suggestions and suggestions[0]["niveau"] in ("specialise", "institutionnel"):
             return "specialise"
         return "premier_recours"
+
+
+def _need_weights(needs: list[Need]) -> dict[str, float]:
+    """What the writer asks for comes first: when a need is asked for, the needs only
+    described on the way weigh less (DESCRIBED_RATIO)."""
+    asked = any(n.demande for n in needs)
+    return {n.code: ORIGIN_WEIGHT[n.origine] * (DESCRIBED_RATIO if asked and n.origine == "texte" and not n.demande else 1.0)
+            for n in needs}
 
 
 def _address(adresse: Any, geo: Any) -> dict[str, Any] | None:

@@ -315,7 +315,7 @@ class FichierTypes(Strict):
 
 # How a hit of the text is qualified (matcher.py): a suspected diagnosis, a past event, a fact
 # about a relative. An entry lists the qualifiers that cancel its hits.
-Qualificatif = Literal["hypothese", "passe", "proche"]
+Qualificatif = Literal["hypothese", "passe", "proche", "demande"]
 
 
 @strict
@@ -327,6 +327,7 @@ class Besoin(Strict):
     # saying it is missing is the need itself.
     manque_est_besoin: bool = False
     annule_si: list[Qualificatif] = field(default_factory=list)
+    combinaisons: list[list[list[Texte]]] = field(default_factory=list)
 
 
 @strict
@@ -360,6 +361,9 @@ class Critere(Strict):
     axe: Literal["medical", "social", "organisationnel"] | None = None
     annule: list[Code] = field(default_factory=list)
     annule_si: list[Qualificatif] = field(default_factory=list)
+    # Word families that, together in one sentence, establish the fact: [[bouche, visage],
+    # [tomber, travers]] reads "un coin de la bouche tombe" as well as "visage de travers".
+    combinaisons: list[list[list[Texte]]] = field(default_factory=list)
     # For a number: the values that make sense (an MMSE is 0 to 30); others are refused when
     # given, and ignored when read in a text.
     bornes: tuple[float, float] | None = None

@@ -148,7 +148,8 @@ def explain(o: dict[str, Any], labels: dict[str, Any] | None = None, out: Consol
         hint = f" : « {n['indice']} »" if n["indice"] and n["origine"] == "texte" else (
             f" : {n['indice']}" if n["indice"] else "")
         line(out, Text(f"- {n['libelle']} ", style="") + Text(f"[{n['code']}]", style="dim")
-             + Text(f" — {fr.ORIGINS.get(n['origine'], n['origine'])}{hint}"), 3)
+             + Text(f" — {fr.ORIGINS.get(n['origine'], n['origine'])}{hint}"
+                    + (" (demandé)" if n.get("demande") else "")), 3)
     out.print(Text("3. Faits", style="bold"))
     if not o["criteres"]:
         line(out, Text("(aucun)", style="dim"), 3)
