@@ -354,3 +354,29 @@ def test_validate_file_it_cannot_classify(env: dict[str, Any], tmp_path: Path) -
     odd.write_text("a: b\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", str(odd)])
     assert result.exit_code == 1 and "O015" in result.stdout
+
+
+def test_shipped_lexicon_is_compiled_from_the_shipped_rules():
+    """The package ships its lexicon compiled (the first question on a new machine would
+    otherwise wait for the compilation); it must be the one of today's rules and compiler."""
+    import msgspec
+
+    from orienter.core.paths import bundled_rules
+    from orienter.store.lexicons import SHIPPED, shipped_key
+
+    stored = msgspec.msgpack.decode(SHIPPED.read_bytes())
+    assert stored["cle"] == shipped_key(bundled_rules()), (
+        "orienter/engine/lexique.msgpack est périmé : régénérez-le avec python -m orienter.store.lexicons")
+
+
+def test_a_stale_shipped_lexicon_is_ignored_not_used(tmp_path):
+    from orienter.store import lexicons
+
+    from orienter.core.paths import bundled_rules
+
+    rules = tmp_path / "rules"
+    shutil.copytree(bundled_rules(), rules)
+    assert lexicons._shipped(rules) is not None  # same content, another folder: still the shipped one
+    with (rules / "besoins.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# une règle locale modifiée\n")
+    assert lexicons._shipped(rules) is None
