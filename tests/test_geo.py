@@ -64,6 +64,7 @@ def test_cli_ambiguous_json_exits_1(cli) -> None:
     ("Saint-Maur (94)", "94068"),  # département hint
     ("saint maur 94", "94068"),
     ("Vitry (94)", "94081"),
+    ("La Garde (83)", "83062"),    # the exact name wins over La Garde-Freinet (83)
     ("SAINT MAUR DES FOSSES", "94068"),
     ("st-maur-des-fosses", "94068"),
     ("Créteil", "94028"),

@@ -276,7 +276,9 @@ class Geo:
         if dep_hint:
             exact = [c for c in exact if c.departement == dep_hint]
             prefixed = [c for c in prefixed if c.departement == dep_hint]
-            if len(exact) + len(prefixed) == 1:
+            # "La Garde (83)": the commune of that exact name wins over "La Garde-Freinet (83)",
+            # as it does without a département.
+            if len(exact) == 1 or len(exact) + len(prefixed) == 1:
                 return Resolution(query, (exact + prefixed)[0])
         if not exact and len(prefixed) == 1:
             return Resolution(query, prefixed[0])
