@@ -423,7 +423,7 @@ def report_page(ld: Loaded, ident: str) -> str:
     from orienter.render.report import html_page
 
     t = ld.ws.territory(ident)
-    return ld.remember(("rapport", t.id), lambda: html_page(build_report(ld.ws, [t.id], ld.day)))
+    return ld.remember(("rapport", t.id), lambda: html_page(build_report(ld.ws, [t.id], ld.day, index=ld.index)))
 
 
 # --- messages -----------------------------------------------------------------------------------
