@@ -406,7 +406,7 @@ def test_progress_counts_territories_and_stays_off_a_pipe(cli: Any, nat_root: Pa
     import io
 
     from orienter.directory.checks import prepare_report, territory_reports
-    from orienter.render import progress
+    from orienter.core import progress
 
     bar = progress.Progress("Rapport", stream=io.StringIO(), force=True)
     monkeypatch.setattr(progress, "_current", bar)

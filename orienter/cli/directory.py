@@ -49,7 +49,7 @@ def territoires_cmd(format: Format = FORMAT, donnees: Optional[List[Path]] = DON
                     regles: Optional[Path] = REGLES) -> None:
     """Liste les territoires avec leurs nombres de structures, services et communes."""
     from orienter.directory.queries import territories_summary
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Lecture de l'annuaire"):
         rows = territories_summary(_workspace(donnees, regles))
@@ -66,7 +66,7 @@ def structures_cmd(
 ) -> None:
     """Liste les structures, par territoire, type ou commune couverte (qui intervient ici ?)."""
     from orienter.directory.queries import structures_list
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Lecture de l'annuaire"):
         ws = _workspace(donnees, regles)
@@ -81,7 +81,7 @@ def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure
               regles: Optional[Path] = REGLES) -> None:
     """Fiche complète d'une structure : services, publics, couverture, contacts, sources, vérification."""
     from orienter.directory.queries import structure_sheet
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Lecture de l'annuaire"):
         ws = _workspace(donnees, regles)
@@ -97,7 +97,7 @@ def cherche_cmd(texte: str = typer.Argument(..., help="Nom, sigle, type ou besoi
                 regles: Optional[Path] = REGLES) -> None:
     """Recherche approchée dans les noms, sigles, types et besoins ; un type ou un sigle exact vient en premier."""
     from orienter.directory.queries import resolve_commune, search
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Recherche dans l'annuaire"):
         ws = _workspace(donnees, regles)

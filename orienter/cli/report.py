@@ -178,7 +178,7 @@ def rapport_cmd(
     fmt = _pick_format(format, output, _RAPPORT_EXT, RapportFormat.texte, "markdown, html ou json")
     check_output(output, force)
 
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Lecture de l'annuaire et diagnostic"):
         # One territory: its scope only (itself, the territories whose perimeter meets it, the
@@ -235,7 +235,7 @@ def graphe_cmd(
     check_output(output, force)
     from orienter.directory import graph
 
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Lecture de l'annuaire et construction du graphe"):
         ws = _scope(donnees, regles, territoire, strict=True, national=False)

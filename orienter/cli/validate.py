@@ -39,7 +39,7 @@ def validate_cmd(
                             "(orienter validate CHEMIN...), ou lancez la commande depuis votre dépôt de territoire.",
                             ExitCode.USAGE)
     # Diagnostics only: no structure stays in memory (flat memory at national scale).
-    from orienter.render.progress import working
+    from orienter.core.progress import working
 
     with working("Vérification des territoires"):
         ws = load_workspace(chemins, regles, structures=False)

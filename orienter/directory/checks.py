@@ -352,7 +352,7 @@ def prepare_report(ws: Workspace, territory_ids: Sequence[str] | None = None, to
 
 def territory_reports(ctx: Context, chosen: Sequence[Territory]) -> Iterator[dict[str, Any]]:
     """The report of each territory, in order, saying how far it is on the progress shown (if any)."""
-    from orienter.render import progress
+    from orienter.core import progress
 
     for i, t in enumerate(chosen):
         progress.step(i, len(chosen), f"Rapport : {t.id}")
