@@ -84,7 +84,7 @@ def fiche_cmd(ident: str = typer.Argument(..., help="Identifiant d'une structure
     from orienter.core.progress import working
 
     with working("Lecture de l'annuaire"):
-        ws = _workspace(donnees, regles)
+        ws = _workspace(donnees, regles, holding=ident)
         data = structure_sheet(ws, _index(ws), ident)
     _emit(data, format, "sheet")
 

@@ -110,16 +110,17 @@ class TerritoryLoader:
             changed = True
         changed = changed or set(old) != set(entries)
         refs = []
-        dated = list(_dated(head.get("dated", ()), folder))
-        diagnostics += _diagnostics(head.get("diags", ()), folder)
+        base = "" if os.fspath(folder).rstrip(os.sep) == os.getcwd().rstrip(os.sep) else display_path(folder)
+        dated = list(_dated(head.get("dated", ()), base))
+        diagnostics += _diagnostics(head.get("diags", ()), base)
         for rel, entry in entries.items():
-            diagnostics += _diagnostics(entry["diags"], folder)
-            dated += _dated(entry["dated"], folder)
-            refs += _refs(entry["refs"], folder)
+            diagnostics += _diagnostics(entry["diags"], base)
+            dated += _dated(entry["dated"], base)
+            refs += _refs(entry["refs"], base)
             if territory is not None and self.records:
                 for s in _decode_structures(entry["records"]):
                     territory.structures.append(s)
-                    territory.files[s.id] = display_path(folder / rel)
+                    territory.files[s.id] = _shown(base, rel)
         diagnostics += dated_diagnostics(dated, self.today)
         if changed and self.cache and model is not None:
             payload = {"format": FORMAT, "territory": head, "files": entries}
@@ -221,26 +222,29 @@ def _decode_structures(records: Any) -> list[Any]:
     return msgspec.msgpack.decode(records, type=list[Structure])
 
 
-def _shown(folder: Path, rel: str) -> str:
-    return display_path(folder / rel)
+def _shown(base: str, rel: str) -> str:
+    """A file of the territory as shown, from its folder as shown (`base`, display_path of the
+    folder, computed once): `rel` comes from os.path.relpath below that folder, so joining is
+    enough; half a million display_path calls cost seconds at national scale."""
+    return f"{base}{os.sep}{rel}" if base and base != "." else rel
 
 
-def _diagnostics(items: Any, folder: Path) -> list[Diagnostic]:
-    return [Diagnostic(_shown(folder, d["file"]), d["line"], d["col"], d["code"], d["message"],
+def _diagnostics(items: Any, base: str) -> list[Diagnostic]:
+    return [Diagnostic(_shown(base, d["file"]), d["line"], d["col"], d["code"], d["message"],
                        d.get("severity", ""), d.get("path", "")) for d in items]
 
 
-def _dated(items: Any, folder: Path) -> list[Any]:
+def _dated(items: Any, base: str) -> list[Any]:
     from orienter.load.findings import Dated
 
-    return [Dated(d["kind"], _shown(folder, d["file"]), d["line"], d["col"], d["path"],
+    return [Dated(d["kind"], _shown(base, d["file"]), d["line"], d["col"], d["path"],
                   date.fromisoformat(d["when"]), d.get("months", 0), d.get("detail", "")) for d in items]
 
 
-def _refs(items: Any, folder: Path) -> list[Any]:
+def _refs(items: Any, base: str) -> list[Any]:
     from orienter.load.findings import Ref
 
-    return [Ref(r["kind"], r["value"], _shown(folder, r["file"]), r["line"], r["col"], r.get("owner", ""))
+    return [Ref(r["kind"], r["value"], _shown(base, r["file"]), r["line"], r["col"], r.get("owner", ""))
             for r in items]
 
 
