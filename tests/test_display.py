@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from orienter.cli.app import app
-from orienter.render import hours, labels, progress
+from orienter.core import progress
+from orienter.render import hours, labels
 
 ORLEANS = "45234"
 CASE = "Femme de 84 ans, vit seule, chutes répétées, troubles de mémoire, fille épuisée"

@@ -11,19 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Iterable
 
-from annotated_types import Ge, Le
 
 from orienter.core.diagnostics import Diagnostic, OrienterError
 from orienter.core.paths import display_path
 from orienter.engine.orient import Engine
-from orienter.load.model import Situation, Strict, strict
+from orienter.load.model import Bounds, Situation, Strict, strict
 from orienter.load.schema import validate_model
 from orienter.load.yamlsafe import load_yaml
 
 
 @strict
 class Attendu(Strict):
-    top: Annotated[int, Ge(1), Le(50)] = 3
+    top: Annotated[int, Bounds(1, 50)] = 3
     types: list[str] = field(default_factory=list)
     tous_types: list[str] = field(default_factory=list)
     interdits: list[str] = field(default_factory=list)

@@ -70,7 +70,7 @@ _AUTHORS = {"idel", "ide", "ides", "idec", "as", "ass", "mt", "mg", "medecin", "
             "ergotherapeute", "secretaire", "coordinatrice", "coordinateur", "ccas", "caf", "clic", "sage-femme"}
 # "reconnu MDPH", "APA accordée": the need is already answered (the word comes first).
 _SATISFIED_BEFORE = {"reconnu", "reconnue", "obtenu", "obtenue", "accorde", "accordee", "notifie", "notifiee",
-                     "attribue", "attribuee"}
+                     "attribue", "attribuee", "touche", "percoit", "beneficie", "beneficiaire", "titulaire"}
 # Signs that were explored and found normal, or that come and go: not the event of now.
 # "AVC à J10", "J+3 de la pose de PTH": a day count from an event already in care.
 _DAY_COUNT = re.compile(r"\bj\s?\+?\s?([2-9]|[1-9]\d)\b")
@@ -78,7 +78,7 @@ _IMPERFECT_HAVE = {"avais", "avait", "avions", "aviez", "avaient"}
 _PARTICIPLE = re.compile(r"(fait|eu|pris|mis|dit|vu|\w{2,}(e|ee|es|ees|i|ie|is|u|ue|us))")
 _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes"}
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
-_HABITUAL = {"chaque", "parfois", "souvent", "regulierement"}
+_HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
 # "perdu de vue du CMP", "son psychiatre de CMP est parti": a service to reconnect with, not one in place.
 _RUPTURE = {"perdu", "perdue", "parti", "partie", "rupture", "arrete", "arretee", "interrompu", "interrompue", "fini",
@@ -88,6 +88,11 @@ _KIN = {"fille", "fils", "epouse", "epoux", "mari", "femme", "conjoint", "conjoi
         "petite-fille", "petit-fils", "famille", "parents", "concubin", "concubine", "tante", "oncle", "niece",
         "neveu", "cousin", "cousine", "ami", "amie"}
 _THIRD_POSSESSIVES = {"sa", "son", "ses", "leur", "leurs"}
+# "la maman ne dort plus" in a note about a child: the parent, not the person.
+_PARENTS = {"maman", "papa", "mere", "pere"}
+_FEAR = {"peur", "crainte", "craint", "crains", "craignent", "redoute", "redoutent", "angoisse"}
+_DOUBT = {"sait", "sais", "savons", "savent", "savoir", "ignore", "ignorons", "ignorent", "demande", "demandons",
+          "verifier", "voir"}
 _REFUSALS = {"refuse", "refus", "refusent", "oppose", "opposant", "opposante"}
 _REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
 # "depuis 10 ans", "il y a 3 ans": a duration, not an age.
@@ -245,6 +250,11 @@ class Lexicon:
             else:
                 target = reading.needs if combo.kind == "besoin" else reading.facts
                 target.setdefault(combo.code, []).append(hit)
+                # What it contradicts goes, as a phrase's would in its clause ("droits CSS
+                # expirés" is no complete coverage).
+                for code in self.cancels.get(combo.code, ()):
+                    reading.facts.pop(code, None)
+                    reading.needs.pop(code, None)
 
     @staticmethod
     def _alternatives(group: list[list[str]], clauses: list[_Clause], places: list[tuple[int, int]],
@@ -285,7 +295,7 @@ class Lexicon:
             past_header = False
         plains = [t.plain for t in tokens]
         cues, unable = self._negation_cues(tokens)
-        hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES]
+        hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES] + _fears_and_doubts(tokens, originals)
         requests = [i for i, p in enumerate(plains) if p in _REQUESTS]
         present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
@@ -497,6 +507,8 @@ class Lexicon:
         for i, t in enumerate(tokens):
             if t.plain in _KIN and i > 0 and tokens[i - 1].plain in _THIRD_POSSESSIVES:
                 out.append(t.source)
+            elif t.plain in _PARENTS and i > 0 and tokens[i - 1].plain in {"la", "le"}:
+                out.append(t.source)
         return out
 
     def _refusals(self, tokens: list[Token], typed: Callable[[int, int], str], reading: Reading) -> None:
@@ -520,9 +532,11 @@ class Lexicon:
                 previous = re.findall(r"[a-z]+", plain[:m.start()])[-2:]
                 if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"]):
                     continue
+                # A motif may write the number in more than one place ("MMSE 22", "22 au test").
+                number = next((g for g in m.groups() if g), None)
                 try:
-                    value = float(m.group(1).replace(",", "."))
-                except (IndexError, ValueError):
+                    value = float(number.replace(",", "."))
+                except (AttributeError, ValueError):
                     continue
                 reading.numbers[code] = (int(value) if value.is_integer() else value, m.group(0).strip())
                 break
@@ -535,6 +549,20 @@ class Lexicon:
 def _greeting(clause: str) -> bool:
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     return bool(words) and all(w in _GREETINGS for w in words)
+
+
+def _fears_and_doubts(tokens: list[Token], originals: list[str]) -> list[int]:
+    """"il a peur d'étouffer la nuit", "on ne sait pas s'il a des droits ouverts": what follows
+    is feared or unknown, not observed ("il a peur, il étouffe" stays an observation)."""
+    out = []
+    for i, t in enumerate(tokens):
+        after = morphology.fold(originals[t.source + 1]) if t.source + 1 < len(originals) else ""
+        if t.plain in _FEAR and after in {"de", "d", "que", "qu"}:
+            out.append(i)
+        elif (t.plain in _DOUBT or morphology.fold(originals[t.source]) in _DOUBT) and {"si", "s"} & {
+                morphology.fold(w) for w in originals[t.source + 1:t.source + 4]}:
+            out.append(i)  # "ne sait pas si" is read as one inability: its first word says which
+    return out
 
 
 def _plain_words(clause: str) -> list[str]:

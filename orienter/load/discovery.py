@@ -101,8 +101,8 @@ def _owner(start: Path) -> Path | None:
 def _territory_folders(root: Path) -> tuple[list[Path], list[Diagnostic]]:
     found: list[Path] = []
     problems: list[Diagnostic] = []
-    for folder, _files in _walk(root, problems):
-        if is_territory_folder(folder):
+    for folder, files in _walk(root, problems, prune=STRUCTURES):
+        if TERRITORY_FILE in files and is_territory_folder(folder):
             found.append(folder.resolve())
     return sorted(set(found)), problems
 
@@ -124,9 +124,11 @@ def _structure_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
     return sorted(out), problems
 
 
-def _walk(root: Path, problems: list[Diagnostic]) -> Iterable[tuple[Path, list[str]]]:
+def _walk(root: Path, problems: list[Diagnostic], prune: str | None = None) -> Iterable[tuple[Path, list[str]]]:
     """(folder, file names) for every folder under root, symlinked folders followed once each;
-    an unreadable folder is a finding, never a silent gap."""
+    an unreadable folder is a finding, never a silent gap. `prune`: a folder of that name next
+    to a territory file is not entered (looking for territories, the structures/ folders hold
+    thirty thousand files at national scale and no territory)."""
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -158,4 +160,6 @@ def _walk(root: Path, problems: list[Diagnostic]) -> Iterable[tuple[Path, list[s
             else:
                 files.append(entry.name)  # FIFOs, devices, dangling links too: reading says what is wrong
         yield folder, sorted(files)
+        if prune and TERRITORY_FILE in files:
+            subs = [sub for sub in subs if sub.name != prune]
         stack.extend(sorted(subs, reverse=True))
