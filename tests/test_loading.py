@@ -357,3 +357,25 @@ def test_any_bytes_load_or_are_diagnosed(raw: bytes) -> None:
     doc, diags = load_yaml_bytes(raw, "f.yaml")
     assert doc is not None or diags
     assert all(d.code in CODES for d in diags)
+
+
+def test_validate_in_parallel_finds_what_one_process_finds(monkeypatch, tmp_path):
+    """validate reads its territories in forked processes on a multi-core machine: the same
+    findings, in the same order, as one process, cache cold or warm."""
+    import os
+
+    from orienter.load.workspace import load_workspace
+    from orienter.store import territories
+
+    if not hasattr(os, "fork"):
+        pytest.skip("pas de fork sur cette plateforme : validate reste dans un seul processus")
+    root = Path(__file__).resolve().parent.parent / "data" / "territories"
+    results = []
+    for processes, cache in (("1", "seq"), ("2", "par"), ("2", "par")):
+        monkeypatch.setenv("ORIENTER_PROCESSUS", processes)
+        monkeypatch.setenv("ORIENTER_CACHE", str(tmp_path / cache))
+        monkeypatch.setattr(territories, "_workers", lambda count, p=processes: int(p))
+        ws = load_workspace([root], structures=False)
+        results.append((ws.diagnostics, ws.files, [t.id for t in ws.territories]))
+    assert results[0] == results[1] == results[2]
+    assert results[0][1] > 100

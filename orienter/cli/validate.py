@@ -60,8 +60,22 @@ def validate_cmd(
 
 @commands.command("schema")
 @guarded
-def schema_cmd() -> None:
-    """Affiche le schéma JSON (draft-07) des fichiers de territoire, pour les éditeurs."""
-    from orienter.load.schema import dumps_schema
+def schema_cmd(
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrit le schéma dans ce fichier au lieu de "
+                                          "l'afficher (fichier temporaire puis renommage). Un schéma déjà écrit par "
+                                          "orienter est remplacé ; tout autre fichier demande --force. Emplacement "
+                                          "conseillé : data/territories/territoire.schema.json."),
+    force: bool = typer.Option(False, "--force", help="Avec --output : remplacer aussi un fichier qui n'est pas "
+                               "un schéma d'orienter."),
+    regles: Optional[Path] = REGLES,
+) -> None:
+    """Schéma JSON (draft-07) des fichiers de territoire, pour les éditeurs : chaque clé décrite en français,
+    et les codes du vocabulaire (types, besoins, publics, orienteurs, natures) proposés en listes de valeurs.
+    À régénérer quand le dossier des règles change."""
+    from orienter.load.schema import dumps_schema, load_rules, write_schema
 
-    sys.stdout.write(dumps_schema() + "\n")
+    text = dumps_schema(load_rules(regles))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    sys.stderr.write(write_schema(output, text, force) + "\n")

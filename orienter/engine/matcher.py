@@ -34,6 +34,7 @@ from orienter.engine.lexicon import OPTIONAL, STOPWORDS, CompiledLexicon, Phrase
 
 _SENTENCE = re.compile(r"[.!;\n]+")
 _CLAUSE = re.compile(r"[,:()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
+_CLAUSE_KEEP = re.compile(f"({_CLAUSE.pattern})", re.IGNORECASE)  # the same, separators kept
 _NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier", "denie"}
 _NEGATIONS_AFTER = {"non", "absent", "absente", "absents", "absentes", "negatif", "negative", "exclu", "exclue",
                     "ecarte", "ecartee", "nie", "niee"}
@@ -49,7 +50,8 @@ _REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "rech
 _HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
 # Past, and chronic or already explored: not the event of today.
 _PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "anciennes", "autrefois", "jadis",
-         "chronique", "chroniques", "habituel", "habituelle", "habituels", "habituelles", "connu", "connue", "explore",
+         "chronique", "chroniques", "habituel", "habituelle", "habituels", "habituelles", "connu", "connue", "connus",
+         "connues", "stente", "stentee", "explore",
          "exploree", "explores", "explorees", "stable", "stabilise", "stabilisee", "sequelle", "sequelles",
          "sequellaire", "sequellaires", "post", "dernier", "derniere", "precedent", "precedente", "sevre", "sevree", "gueri", "guerie", "remission", "auparavant", "anterieur", "anterieure"}
 _MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
@@ -61,6 +63,10 @@ _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "j
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
             "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement",
             "aigu", "aigue", "nouveau", "nouvelle", "inhabituel", "inhabituelle", "subitement", "subit"}
+# How a sign began says nothing of when: "ATCD de crise convulsive en 2022 lors d'un arrêt
+# brutal" is of 2022. These give way to a date, a header or a stay; "ce matin" does not.
+_ONSET = {"soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement", "aigu", "aigue", "subitement",
+          "subit"}
 # "depuis 20 minutes", "depuis ce matin": happening now; "depuis 2 ans": a long-standing state.
 _RECENT_UNITS = {"min", "mn", "minute", "minutes", "h", "heure", "heures", "matin", "soir", "nuit", "hier"}
 _LONG_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines"}
@@ -74,6 +80,7 @@ _SATISFIED_BEFORE = {"reconnu", "reconnue", "obtenu", "obtenue", "accorde", "acc
 # Signs that were explored and found normal, or that come and go: not the event of now.
 # "AVC à J10", "J+3 de la pose de PTH": a day count from an event already in care.
 _DAY_COUNT = re.compile(r"\bj\s?\+?\s?([2-9]|[1-9]\d)\b")
+_PROGRESSIVE = re.compile(r"\bde\s+plus\s+en\s+plus\b", re.IGNORECASE)
 _IMPERFECT_HAVE = {"avais", "avait", "avions", "aviez", "avaient"}
 _PARTICIPLE = re.compile(r"(fait|eu|pris|mis|dit|vu|\w{2,}(e|ee|es|ees|i|ie|is|u|ue|us))")
 _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes"}
@@ -105,6 +112,11 @@ _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psych
 # "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 _SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
               "effectif", "effective", "actif", "active", "regle", "reglee", "obtenu", "obtenue", "acquis", "acquise"}
+# A right granted is a right no longer to ask for ("la MDPH lui a reconnu un taux de 80 %",
+# "notification MDPH en cours de validité"); the help it pays for may still be to find
+# ("PCH aide humaine accordée, cherche un service").
+_GRANTED = {"reconnu", "reconnue", "accorde", "accordee", "attribue", "attribuee", "notifie", "notifiee", "validite",
+            "valide", "valable"}
 _SCOPE = 4
 _MIN_FUZZY_LEN = 5
 _GAP = 1
@@ -206,9 +218,15 @@ class Lexicon:
             settled = bool(_HANDLED & words or _EXPLORED & words or {"rien", "grave"} <= words
                            or _DAY_COUNT.search(morphology.fold(sentence)))
             past_header = False
+            # A question, or what follows "il nous faudrait", asks: the needs it names are the
+            # request ("Il nous faudrait quelqu'un pour les repas, les courses, le linge").
+            asking = sentence.rstrip().endswith("?")
             previous: list[Hit] = []
             clauses: list[_Clause] = []
-            for clause in _CLAUSE.split(sentence):
+            pieces = _CLAUSE_KEEP.split(sentence)
+            for at in range(0, len(pieces), 2):
+                clause = pieces[at]
+                after = pieces[at + 1] if at + 1 < len(pieces) else ""
                 if not (clause and clause.strip()):
                     continue
                 if first and _greeting(clause):
@@ -216,7 +234,12 @@ class Lexicon:
                 author, first = first and _names_author(clause), False
                 reading.recent = []
                 before = len(clauses)
-                past_header = self._read_clause(clause, reading, past_header, author, settled, clauses)
+                past_header = self._read_clause(clause, reading, past_header, author, settled, clauses, asking)
+                asking = asking or any(w in _REQUESTS for w in _plain_words(clause))
+                if before == 0 and ":" in after and self._since(_plain_words(clause)) == "long":
+                    # "Depuis 2 ans je fais des crises d'angoisse : cœur qui s'emballe, douleur
+                    # dans la poitrine" — what the sentence lists after it is of those 2 years.
+                    past_header = True
                 if _qualifies_previous(clause) or self._since(_plain_words(clause)) == "long":
                     _requalify(reading, previous, "passe", self.cancelled_by)
                     if 0 < before <= len(clauses):
@@ -276,8 +299,10 @@ class Lexicon:
     # --- one clause ---------------------------------------------------------------------
 
     def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False,
-                     settled: bool = False, collect: list[_Clause] | None = None) -> bool:
+                     settled: bool = False, collect: list[_Clause] | None = None, asking: bool = False) -> bool:
         """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
+        # "il parle de plus en plus difficilement": a progression, not "ne parle plus".
+        clause = _PROGRESSIVE.sub("progressivement", clause)
         spans = morphology.words(clause)
         originals = [clause[a:b] for a, b in spans]
 
@@ -298,11 +323,12 @@ class Lexicon:
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES] + _fears_and_doubts(tokens, originals)
         requests = [i for i, p in enumerate(plains) if p in _REQUESTS]
         present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
+        now = any(p in _PRESENT and p not in _ONSET for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
-        past_here = (past_header or settled or any(p in _PAST or p in _HABITUAL for p in plains)
-                     or self._since(plains) == "long"
-                     or self._past_delay([t.plain for t in every])
-                     or _pluperfect([t.plain for t in every])) and not present
+        dated = (past_header or settled or header_at is not None or self._past_delay([t.plain for t in every])
+                 or _pluperfect([t.plain for t in every]))
+        described = any(p in _PAST or p in _HABITUAL for p in plains) or self._since(plains) == "long"
+        past_here = (dated and not now) or (described and not present)
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
         if collect is not None:
@@ -340,7 +366,7 @@ class Lexicon:
                 qualifiers.append("passe")
             if any(k <= first for k in kin):
                 qualifiers.append("proche")
-            if kind == "besoin" and any(0 <= start - r <= _SCOPE + 1 for r in requests):
+            if kind == "besoin" and (asking or any(0 <= start - r <= _SCOPE + 1 for r in requests)):
                 qualifiers.append("demande")
             hit = Hit(kind, code, typed(first, last), negated, via == "correction", phrase.text, via, tuple(qualifiers))
             if negated:
@@ -390,8 +416,9 @@ class Lexicon:
             negated = True
         if negated and phrase.kind == "besoin" and phrase.code in self.lack_is_need:
             negated = False
+        granted = _SATISFIED | _GRANTED if phrase.code.startswith("droits-") else _SATISFIED
         if phrase.kind == "besoin" and not negated and (
-                any(t.plain in _SATISFIED for t in tokens[end:end + 3])
+                any(t.plain in granted for t in tokens[end:end + 3])
                 or any(t.plain in _SATISFIED_BEFORE for t in tokens[max(0, start - 2):start])):
             negated = True
         return negated
@@ -559,10 +586,18 @@ def _fears_and_doubts(tokens: list[Token], originals: list[str]) -> list[int]:
         after = morphology.fold(originals[t.source + 1]) if t.source + 1 < len(originals) else ""
         if t.plain in _FEAR and after in {"de", "d", "que", "qu"}:
             out.append(i)
+        elif _if_subject(originals[max(0, t.source - 4):t.source]):
+            out.append(i - 1)  # "que faire s'il s'étouffe un jour": a case, not a sign
         elif (t.plain in _DOUBT or morphology.fold(originals[t.source]) in _DOUBT) and {"si", "s"} & {
                 morphology.fold(w) for w in originals[t.source + 1:t.source + 4]}:
             out.append(i)  # "ne sait pas si" is read as one inability: its first word says which
     return out
+
+
+def _if_subject(words: list[str]) -> bool:
+    """"s'il (s')étouffe", "si elle tombe", "si on": a condition opens just before."""
+    folded = [morphology.fold(w) for w in words]
+    return any(a in {"si", "s"} and b in {"il", "ils", "elle", "elles", "on"} for a, b in zip(folded, folded[1:]))
 
 
 def _plain_words(clause: str) -> list[str]:

@@ -49,8 +49,10 @@ class Checker:
         self.geo = geo
         self.vocab = vocab
         self.result = FileResult()
-        self._deps: dict[int, set[str]] = {}
-        self._reach: dict[int, tuple[set[str], set[str] | None]] = {}
+        # Keyed by folder and id, never by id(): a territory checked then freed may leave its
+        # address to the next one (validate reads territories one after the other in workers).
+        self._deps: dict[tuple[str, str], set[str]] = {}
+        self._reach: dict[tuple[str, str], tuple[set[str], set[str] | None]] = {}
 
     # --- files ------------------------------------------------------------------------
 
@@ -308,7 +310,7 @@ class Checker:
         communes only otherwise."""
         from orienter.store.index import _current_keys
 
-        key = id(territory)
+        key = (str(territory.folder), territory.id)
         if key not in self._reach:
             outer = [territory.model.perimetre] + ([territory.model.rayonnement] if territory.model.rayonnement else [])
             keys = {k for z in outer for k in _current_keys(z, self.geo)}
@@ -339,7 +341,7 @@ class Checker:
         return self._expand(zone) - communes
 
     def _departements_of(self, territory: Territory) -> set[str]:
-        key = id(territory)
+        key = (str(territory.folder), territory.id)
         if key not in self._deps:
             self._deps[key] = {c[:3] if c.startswith("97") else c[:2] for c in territory.communes}
         return self._deps[key]

@@ -81,8 +81,9 @@ def load_workspace(paths: Sequence[Path] | None = None, rules: Path | None = Non
     files = 0
     if holding is not None:
         selected = _holding(selected, holding, geo, vocab, key, today, cache)
-    for tf in selected:
-        loaded = loader.load(tf)
+    from orienter.store.territories import load_many
+
+    for loaded in load_many(loader, selected):
         diagnostics += loaded.diagnostics
         refs += loaded.refs
         files += loaded.files

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
 FORMAT = 1
+# validate (no records kept) reads its territories in parallel when there are this many: on a
+# cold cache each one costs a YAML parse and a validation per file, on as many cores as there
+# are (ORIENTER_PROCESSUS=1 to stay in one process).
+PARALLEL_MIN = 4
 
 
 @dataclass
@@ -264,3 +270,48 @@ def _date_like_data(name: str, inputs: list[Path]) -> None:
         os.utime(folder / name, ns=(newest, newest), follow_symlinks=False)
     except (OSError, NotImplementedError):
         pass
+
+
+# --- several territories at once --------------------------------------------------------------
+
+_WORKER: TerritoryLoader | None = None  # the loader the forked processes inherit
+
+
+def load_many(loader: TerritoryLoader, selected: Sequence[TerritoryFiles]) -> Iterator[Loaded]:
+    """`loader.load` for each territory, in order. Without records (validate), on a machine
+    with more than one core, in forked processes: each sends back only plain findings, and
+    writes its own cache file (atomically, as always)."""
+    workers = _workers(len(selected))
+    if loader.records or workers < 2:
+        for tf in selected:
+            yield loader.load(tf)
+        return
+    import multiprocessing
+
+    global _WORKER
+    _WORKER = loader
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for tf, (model, diagnostics, files, refs) in zip(selected, pool.imap(_load_in_worker, selected)):
+                territory = None
+                if model is not None:
+                    territory = Territory(model, tf.folder, display_path(tf.territory_file),
+                                          expand=lambda z=model.perimetre: loader._communes(z))
+                yield Loaded(territory, diagnostics, files, refs)
+    finally:
+        _WORKER = None
+
+
+def _workers(count: int) -> int:
+    if count < PARALLEL_MIN or not sys.platform.startswith("linux"):
+        return 1  # fork is the only start method that shares the loaded vocabulary for free
+    wanted = os.environ.get("ORIENTER_PROCESSUS", "")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    limit = int(wanted) if wanted.isdigit() and int(wanted) > 0 else cores
+    return max(1, min(limit, cores, 8))
+
+
+def _load_in_worker(tf: TerritoryFiles) -> tuple[Any, list[Diagnostic], int, list[Any]]:
+    assert _WORKER is not None
+    loaded = _WORKER.load(tf)
+    return (loaded.territory.model if loaded.territory else None), loaded.diagnostics, loaded.files, loaded.refs
