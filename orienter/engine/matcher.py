@@ -255,9 +255,15 @@ class Lexicon:
         if not self.c.combinations:
             return
         places = [(ci, ti) for ci, info in enumerate(clauses) for ti in range(len(info.tokens))]
+        where: dict[str, list[int]] = {}  # key -> positions in the sentence holding it
+        for g, (ci, ti) in enumerate(places):
+            for key in clauses[ci].tokens[ti].keys:
+                where.setdefault(key, []).append(g)
         for combo in self.c.combinations:
+            if not all(any(alt[0] in where for alt in group) for group in combo.groups):
+                continue  # a group none of whose first words is written: nothing to look for
             members = {k for group in combo.groups for alt in group for k in alt}
-            found = [self._alternatives(group, clauses, places, members) for group in combo.groups]
+            found = [self._alternatives(group, clauses, places, where, members) for group in combo.groups]
             chosen = _closest(found)
             if chosen is None:
                 continue
@@ -281,20 +287,21 @@ class Lexicon:
 
     @staticmethod
     def _alternatives(group: list[list[str]], clauses: list[_Clause], places: list[tuple[int, int]],
-                      members: set[str]) -> list[tuple[int, ...]]:
+                      where: dict[str, list[int]], members: set[str]) -> list[tuple[int, ...]]:
         """Where in the sentence (positions over its clauses) each alternative of a group is
         written, its words in order within one clause and not denied."""
         spots: list[tuple[int, ...]] = []
-        for g, (ci, ti) in enumerate(places):
-            info = clauses[ci]
-            for alt in group:
+        for alt in group:
+            for g in where.get(alt[0], ()):
+                ci, ti = places[g]
+                info = clauses[ci]
                 end = ti + len(alt)
                 if end > len(info.tokens) or any(k not in info.tokens[ti + j].keys for j, k in enumerate(alt)):
                     continue
                 if any(0 < ti - c <= _SCOPE and not info.tokens[c].keys & members for c in info.cues):
                     continue
                 spots.append(tuple(range(g, g + len(alt))))
-        return spots
+        return sorted(spots)
 
     # --- one clause ---------------------------------------------------------------------
 

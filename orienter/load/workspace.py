@@ -10,7 +10,7 @@ from typing import Any, Sequence
 from orienter.core.diagnostics import Diagnostic, ExitCode, OrienterError
 from orienter.core.paths import data_dir, rules_dir
 from orienter.load.geo import Commune, Geo, load_geo
-from orienter.load.discovery import Discovery
+from orienter.load.discovery import EXTENSIONS, STRUCTURES, Discovery
 from orienter.load.territory import Territory
 from orienter.load.vocabulary import Vocabulary
 
@@ -107,8 +107,21 @@ def _holding(found: list[Any], ident: str, geo: Geo, vocab: Vocabulary, key: byt
     from orienter.store.territories import TerritoryLoader
 
     light = TerritoryLoader(geo, vocab, key, today, program.signature(), records=False, cache=cache)
-    return [tf for tf in found if any(r.kind in ("structure-id", "service-id") and r.value == ident
-                                      for r in light.load(tf).refs)] or found
+
+    def holds(tf: Any) -> bool:
+        return any(r.kind in ("structure-id", "service-id") and r.value == ident for r in light.load(tf).refs)
+
+    # A structure's file is usually named after it, and a service's id starts with its
+    # structure's: a few stats find the territory before reading a hundred of them.
+    named = [tf for tf in found if any((tf.folder / STRUCTURES / f"{stem}{ext}").is_file()
+                                       for stem in _stems(ident) for ext in EXTENSIONS)]
+    return [tf for tf in named if holds(tf)] or [tf for tf in found if holds(tf)] or found
+
+
+def _stems(ident: str) -> list[str]:
+    """"fic-dac-bords-de-loire-appui" -> itself, "fic-dac-bords-de-loire", ... down to two parts."""
+    parts = ident.split("-")
+    return ["-".join(parts[:n]) for n in range(len(parts), 1, -1)] or [ident]
 
 
 def _named_files(found: Discovery, diagnostics: list[Diagnostic], geo: Geo,
@@ -116,7 +129,7 @@ def _named_files(found: Discovery, diagnostics: list[Diagnostic], geo: Geo,
     """`validate FILE`: the findings of the files named, whatever else their territory holds;
     a file no command would read is said so, never passed in silence."""
     from orienter.core.paths import display_path
-    from orienter.load.discovery import STRUCTURES, TERRITORY_FILE
+    from orienter.load.discovery import TERRITORY_FILE
     from orienter.load.files import read_bytes
 
     wanted = {display_path(p) for p in found.files}
