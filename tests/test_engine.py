@@ -478,3 +478,11 @@ def test_a_right_granted_is_no_longer_asked_but_the_help_it_pays_is(lexicon):
 
 def test_paris_is_a_city_not_a_bet(lexicon):
     assert "addiction" not in lexicon.read("je travaille à Paris et je viens le week-end").needs
+
+
+def test_a_request_runs_over_its_list_not_over_a_new_statement(lexicon):
+    listed = lexicon.read("Il nous faudrait quelqu'un en semaine pour les repas, les courses, le linge.")
+    assert any("demande" in h.qualifiers for h in listed.needs["aide-domicile"])
+    told = lexicon.read("On cherche une maison de retraite pour ma grand-mère, elle oublie de manger")
+    assert any("demande" in h.qualifiers for h in told.needs["hebergement-dependance"])
+    assert not any("demande" in h.qualifiers for h in told.needs["diagnostic-memoire"])

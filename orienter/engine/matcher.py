@@ -96,6 +96,7 @@ _KIN = {"fille", "fils", "epouse", "epoux", "mari", "femme", "conjoint", "conjoi
         "neveu", "cousin", "cousine", "ami", "amie"}
 _THIRD_POSSESSIVES = {"sa", "son", "ses", "leur", "leurs"}
 # "la maman ne dort plus" in a note about a child: the parent, not the person.
+_SUBJECTS = {"il", "elle", "ils", "elles", "je", "j", "on", "nous", "vous"}
 _PARENTS = {"maman", "papa", "mere", "pere"}
 _FEAR = {"peur", "crainte", "craint", "crains", "craignent", "redoute", "redoutent", "angoisse"}
 _DOUBT = {"sait", "sais", "savons", "savent", "savoir", "ignore", "ignorons", "ignorent", "demande", "demandons",
@@ -220,7 +221,8 @@ class Lexicon:
             past_header = False
             # A question, or what follows "il nous faudrait", asks: the needs it names are the
             # request ("Il nous faudrait quelqu'un pour les repas, les courses, le linge").
-            asking = sentence.rstrip().endswith("?")
+            question = sentence.rstrip().endswith("?")
+            listing = False
             previous: list[Hit] = []
             clauses: list[_Clause] = []
             pieces = _CLAUSE_KEEP.split(sentence)
@@ -234,8 +236,14 @@ class Lexicon:
                 author, first = first and _names_author(clause), False
                 reading.recent = []
                 before = len(clauses)
-                past_header = self._read_clause(clause, reading, past_header, author, settled, clauses, asking)
-                asking = asking or any(w in _REQUESTS for w in _plain_words(clause))
+                plain = _plain_words(clause)
+                # After "il nous faudrait quelqu'un pour les repas", the list goes on ("les
+                # courses, le linge"); a clause with its own subject ("elle oublie de manger")
+                # describes again.
+                listing = listing and not _SUBJECTS.intersection(plain)
+                past_header = self._read_clause(clause, reading, past_header, author, settled, clauses,
+                                                question or listing)
+                listing = listing or any(w in _REQUESTS for w in plain)
                 if before == 0 and ":" in after and self._since(_plain_words(clause)) == "long":
                     # "Depuis 2 ans je fais des crises d'angoisse : cœur qui s'emballe, douleur
                     # dans la poitrine" — what the sentence lists after it is of those 2 years.
