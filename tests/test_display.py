@@ -8,6 +8,7 @@ is covered by the same runs (rich uses COLUMNS, else 80 columns, when not on a t
 from __future__ import annotations
 
 import io
+import os
 import json
 import re
 
@@ -271,3 +272,22 @@ def test_cherche_exact_type_or_sigle_first() -> None:
     assert exact == sorted(exact, reverse=True)  # every exact match before every other
     by_sigle = as_json("cherche", "dac-f bdl")
     assert by_sigle[0]["id"] == "fic-dac-bords-de-loire"
+
+
+@pytest.mark.parametrize("args", [
+    ["suggest", "--commune", "Orléans", "--age", "84", "Femme de 84 ans, vit seule, chutes répétées"],
+    ["structures"],
+])
+def test_a_reader_closing_the_pipe_is_no_error(args: list[str]) -> None:
+    """`orienter suggest ... | head -1`: the reader has what it wanted; exit 0, nothing on stderr."""
+    import subprocess
+    import sys as _sys
+
+    proc = subprocess.Popen([_sys.executable, "-m", "orienter.cli.app", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "80"})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "Erreur" not in err

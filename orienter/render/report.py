@@ -177,13 +177,13 @@ def _gap_suspended(g: dict[str, Any]) -> str:
 
 def terminal(report: dict[str, Any]) -> None:
     from rich import box
-    from rich.console import Console
+    from orienter.render.terminal import PipeConsole
     from rich.panel import Panel
     from rich.rule import Rule
     from rich.table import Table
     from rich.text import Text
 
-    out = Console(highlight=False, soft_wrap=False)
+    out = PipeConsole(highlight=False, soft_wrap=False)
 
     def banner(text: str = FICTIF_BANNER) -> None:
         out.print(Panel(Text(f"FICTIF — {text}", style="bold black on yellow"), border_style="yellow"))
@@ -751,12 +751,12 @@ def html_page(report: dict[str, Any]) -> str:
 
 
 def graph_tree(data: dict[str, Any]) -> None:
-    from rich.console import Console
+    from orienter.render.terminal import PipeConsole
     from rich.panel import Panel
     from rich.text import Text
     from rich.tree import Tree
 
-    out = Console(highlight=False, soft_wrap=False)
+    out = PipeConsole(highlight=False, soft_wrap=False)
     if data["fictif"]:
         out.print(Panel(Text(f"FICTIF — {FICTIF_BANNER}", style="bold black on yellow"), border_style="yellow"))
     if data["note"]:

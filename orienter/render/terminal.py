@@ -26,8 +26,15 @@ NR = "non renseigné"
 FICTIF_BANNER = "DONNÉES FICTIVES DE FORMATION : aucune de ces structures n'existe, ne les contactez pas."
 
 
+class PipeConsole(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 when the reader closes the pipe (`orienter ... | head`);
+        # the command's guard turns the BrokenPipeError into a quiet exit 0, as for JSON.
+        raise BrokenPipeError
+
+
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False, emoji=False, markup=False)
+    return PipeConsole(highlight=False, soft_wrap=False, emoji=False, markup=False)
 
 
 def fictional_banner(out: Console) -> None:
