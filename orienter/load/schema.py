@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from orienter.core.diagnostics import Diagnostic, ExitCode, OrienterError
+from orienter.core.writing import existing_target, write_atomically
 from orienter.load.yamlsafe import Document, Loc
 
 if TYPE_CHECKING:
@@ -456,50 +456,15 @@ def write_schema(path: Path, text: str, force: bool = False) -> str:
     say what was done, in French. A schema written by orienter is replaced without --force (that
     is the point of regenerating it); any other existing file needs --force; a link, a folder or
     a missing folder is refused. An up-to-date file is left untouched."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise OrienterError(f"Impossible d'écrire « {path} » : {exc.strerror or exc}.", ExitCode.USAGE) from None
+    st = existing_target(path, f", ex. {Path(path) / SCHEMA_FILE}")
     if st is not None:
-        if stat.S_ISLNK(st.st_mode):
-            raise OrienterError(f"« {path} » est un lien symbolique : orienter n'écrit pas à travers un lien "
-                                "(le fichier irait ailleurs). Donnez le chemin du fichier lui-même.", ExitCode.USAGE)
-        if stat.S_ISDIR(st.st_mode):
-            raise OrienterError(f"« {path} » est un dossier : donnez un nom de fichier à --output, "
-                                f"ex. {Path(path) / SCHEMA_FILE}.", ExitCode.USAGE)
-        if not stat.S_ISREG(st.st_mode):
-            raise OrienterError(f"« {path} » n'est pas un fichier ordinaire : choisissez un autre nom.",
-                                ExitCode.USAGE)
         current = _read_text(path)
         if current == text:
             return f"Schéma déjà à jour : {path}"
         if not force and not _is_our_schema(current):
             raise OrienterError(f"« {path} » existe et n'est pas un schéma écrit par orienter : ajoutez --force "
                                 "pour le remplacer, ou choisissez un autre nom.", ExitCode.USAGE)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OrienterError(f"Le dossier « {parent} » n'existe pas : créez-le ou choisissez un autre chemin "
-                            "pour --output.", ExitCode.USAGE)
-    tmp = ""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".orienter-", suffix=".tmp", dir=parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # a shared, committed file (mkstemp creates 0600)
-        os.replace(tmp, path)  # atomic; replaces a link planted meanwhile, never its target
-    except OSError as exc:
-        raise OrienterError(f"Impossible d'écrire « {path} » : {exc.strerror or exc}. Rien n'a été modifié.",
-                            ExitCode.USAGE) from None
-    finally:
-        if tmp and os.path.lexists(tmp):
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    write_atomically(path, text, 0o644, replace=True)  # a shared, committed file
     return f"Schéma {'remplacé' if st is not None else 'écrit'} : {path}"
 
 
