@@ -141,3 +141,14 @@ def without_quotes(text: str) -> str:
     """Words quoted from the situation (« fille épuisée ») taken out: a sheet handed over does
     not repeat the free text unless asked."""
     return _QUOTED.sub("", text).strip()
+
+
+def checked(c: dict[str, Any]) -> str:
+    """When a service was last checked by a person, and how late against its review frequency."""
+    if not c.get("verifie_le"):
+        return "jamais vérifié"
+    text = f"vérifié le {day(c['verifie_le'])}"
+    if c.get("verification_en_retard") and c.get("mois_depuis_verification") is not None:
+        text += (f", il y a {c['mois_depuis_verification']} mois pour une revue tous les "
+                 f"{c.get('frequence_revue_mois')} mois : en retard")
+    return text

@@ -211,15 +211,7 @@ _PART_NAMES = {"fraicheur": "fraîcheur", "regles": "règles"}
 
 def _freshness(c: dict[str, Any]) -> str:
     """The freshness part said in words: when the service was last checked, and how late."""
-    if "verification_en_retard" not in c:
-        return ""
-    if not c.get("verifie_le"):
-        return "jamais vérifié"
-    text = f"vérifié le {fr.day(c['verifie_le'])}"
-    if c.get("verification_en_retard") and c.get("mois_depuis_verification") is not None:
-        text += (f", il y a {c['mois_depuis_verification']} mois pour une revue tous les "
-                 f"{c.get('frequence_revue_mois')} mois : en retard")
-    return text
+    return fr.checked(c) if "verification_en_retard" in c else ""
 
 
 def _ranking(out: Console, ranking: list[dict[str, Any]]) -> None:

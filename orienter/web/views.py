@@ -234,13 +234,7 @@ def _effect(e: str) -> str:
 
 
 def _freshness(c: dict[str, Any]) -> str:
-    if not c.get("verifie_le"):
-        return "jamais vérifié"
-    text = f"vérifié le {fr.day(c['verifie_le'])}"
-    if c.get("verification_en_retard") and c.get("mois_depuis_verification") is not None:
-        text += (f", il y a {c['mois_depuis_verification']} mois pour une revue tous les "
-                 f"{c.get('frequence_revue_mois')} mois : en retard")
-    return text
+    return fr.checked(c)
 
 
 # --- communes -----------------------------------------------------------------------------------
