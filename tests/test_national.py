@@ -57,3 +57,26 @@ def test_national_layer_never_masks_the_training_territory() -> None:
     data = suggest("45234", "Femme de 84 ans, vit seule, chutes répétées, troubles de mémoire, fille épuisée")
     assert any(s["fictif"] for s in data["suggestions"])
     assert data["territoire"]["id"] == "fictif-loiret"
+
+
+def test_one_commune_scan_and_the_index_find_the_same_services() -> None:
+    """`covering` answers a first commune by looking at each zone, later ones with the index:
+    both must agree, exclusions, EPCI, former communes and the national layer included."""
+    from orienter.core.paths import bundled_data
+    from orienter.load.workspace import load_workspace
+    from orienter.store.index import Index
+
+    ws = load_workspace([bundled_data()])
+    named = {c for t in ws.territories for s in t.structures for sv in s.services if sv.zone
+             for c in [*sv.zone.communes, *(sv.zone.exclus.communes if sv.zone.exclus else [])]}
+    every = ws.geo.all_current()
+    codes = sorted({ws.geo.current(c).code for code in named if (c := ws.geo.get(code))}
+                   | {"75056", "13055", "69123", "2A004", "97411"} | set(every[::150]))
+    communes = [ws.geo.get(code) for code in codes]
+    assert len(communes) > 100
+    indexed = Index(ws.territories, ws.geo)
+    indexed.covering(communes[0])
+    for commune in communes:
+        by_scan = [id(e.service) for e in Index(ws.territories, ws.geo).covering(commune)]
+        by_index = [id(e.service) for e in indexed._indexed(commune)]
+        assert by_scan == by_index, commune.libelle

@@ -477,7 +477,7 @@ class Lexicon:
     def _token(self, part: str, word: str, idx: int, reading: Reading) -> Token:
         keys = {part, morphology.strip_inflection(part)}
         for form in list(keys):
-            keys.update(self.c.lemmas.get(form, ()))
+            keys.update(self.c.lemmas.get(form, "").split())
         base = morphology.combining_base(part)
         if base and base not in keys and (base in self.known or morphology.root(base) in self.roots):
             keys.add(base)

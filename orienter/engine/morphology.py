@@ -180,9 +180,9 @@ class WordSet:
 
 
 def _positions(word: str, size: int) -> list[int]:
-    import hashlib
+    from orienter.core.hashing import blake2b
 
-    digest = hashlib.blake2b(word.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+    digest = blake2b(word.encode("utf-8", "surrogateescape"), digest_size=16).digest()
     h1, h2 = int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little") | 1
     return [(h1 + k * h2) % size for k in range(WordSet.HASHES)]
 

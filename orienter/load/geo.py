@@ -66,15 +66,16 @@ class Geo:
 
     def __init__(self, folder: Path = GEODATA):
         self.folder = folder
-        with open(folder / "communes.tsv", encoding="utf-8") as f:
+        with open(folder / "communes.tsv", "rb") as f:
             next(f)
+            # Kept as bytes: decoding 2 MB costs more than the lookups of a question.
             # A leading newline makes "\n<code>\t" match the first row too.
-            self._text = "\n" + f.read()
+            self._text = b"\n" + f.read()
         self._objects: dict[tuple[str, str], Commune] = {}
 
     @cached_property
     def _rows(self) -> list[list[str]]:
-        return [ln.split("\t") for ln in self._text.split("\n") if ln]
+        return [ln.split("\t") for ln in self._text.decode("utf-8").split("\n") if ln]
 
     @cached_property
     def _actuelles(self) -> dict[str, list[str]]:
@@ -82,15 +83,15 @@ class Geo:
 
     def _search(self, needle: str) -> list[list[str]]:
         """Rows whose line contains `needle` (which carries its own tab or newline anchors)."""
-        rows, i = [], 0
+        rows, i, text, wanted = [], 0, self._text, needle.encode("utf-8")
         while True:
-            i = self._text.find(needle, i)
+            i = text.find(wanted, i)
             if i < 0:
                 return rows
-            start = self._text.rfind("\n", 0, i + 1) + 1 if needle[0] != "\n" else i + 1
-            end = self._text.find("\n", i + 1)
-            end = len(self._text) if end < 0 else end
-            rows.append(self._text[start:end].split("\t"))
+            start = text.rfind(b"\n", 0, i + 1) + 1 if needle[0] != "\n" else i + 1
+            end = text.find(b"\n", i + 1)
+            end = len(text) if end < 0 else end
+            rows.append(text[start:end].decode("utf-8").split("\t"))
             i = end
 
     @cached_property
@@ -103,13 +104,30 @@ class Geo:
         """The current commune of a commune code (itself for a current commune), without a search."""
         return self._parents.get(code, code)
 
+    def codes_now(self, code: str) -> set[str]:
+        """The codes whose current commune is `code`: itself when current, and its former
+        communes, arrondissements and communes déléguées."""
+        own = {code} if self.current_code(code) == code else set()
+        return own | {old for old, now in self._parents.items() if now == code}
+
     def _postal(self, code: str) -> list[list[str]]:
         if "by_postal" in self.__dict__:
             return self.by_postal.get(code, [])
         # Postal codes are column 9, "|"-separated; a 5-digit code can also stand in other
-        # columns (INSEE code, population), hence the check on the parsed row.
-        rows = [r for n in (f"\t{code}\t", f"\t{code}|", f"|{code}|", f"|{code}\t") for r in self._search(n)]
-        return [r for r in rows if code in r[8].split("|")]
+        # columns (INSEE code, population), hence the check on the parsed row. One pass over
+        # the text for the bare code, each hit checked for its separators.
+        text, wanted, rows, i = self._text, code.encode("utf-8"), [], 0
+        while (i := text.find(wanted, i)) >= 0:
+            end = i + len(wanted)
+            if text[i - 1:i] in (b"\t", b"|") and text[end:end + 1] in (b"\t", b"|"):
+                start = text.rfind(b"\n", 0, i) + 1
+                stop = text.find(b"\n", end)
+                row = text[start:len(text) if stop < 0 else stop].decode("utf-8").split("\t")
+                if code in row[8].split("|") and row not in rows:
+                    rows.append(row)
+                end = len(text) if stop < 0 else stop
+            i = end
+        return rows
 
     def _row(self, code: str) -> list[str] | None:
         if "_rows" in self.__dict__:
@@ -121,13 +139,13 @@ class Geo:
         """Rows of this code by bisection over the text, sorted by code (a search from the start
         costs 2 ms a commune: a sheet names forty). A code out of order (97501 after Mayotte) is
         not found here, and is found by the plain search."""
-        text, target = self._text, code + "\t"
+        text, target = self._text, (code + "\t").encode("utf-8")
         lo, hi = 1, len(text)  # line starts; the text opens with "\n"
         while lo < hi:
             mid = (lo + hi) // 2
-            start = text.rfind("\n", 0, mid + 1) + 1
+            start = text.rfind(b"\n", 0, mid + 1) + 1
             if text[start:start + len(target)] < target:
-                end = text.find("\n", mid)
+                end = text.find(b"\n", mid)
                 if end < 0:
                     return []
                 lo = end + 1
@@ -135,9 +153,9 @@ class Geo:
                 hi = start
         rows = []
         while text.startswith(target, lo):
-            end = text.find("\n", lo)
+            end = text.find(b"\n", lo)
             end = len(text) if end < 0 else end
-            rows.append(text[lo:end].split("\t"))
+            rows.append(text[lo:end].decode("utf-8").split("\t"))
             lo = end + 1
         return rows
 

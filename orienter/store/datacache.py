@@ -16,12 +16,12 @@ commune, a département or a time.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from orienter.core.hashing import blake2b
 
 MAGIC = b"ORIENTER-DATA-1\n"
 _DIGEST = 32
@@ -77,7 +77,7 @@ def read(name: str, key: bytes) -> Any | None:
     if len(blob) < head or not blob.startswith(MAGIC) or blob[len(MAGIC):len(MAGIC) + len(key)] != key:
         return None
     payload = blob[head:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[head - _DIGEST:head]:
+    if blake2b(payload, digest_size=_DIGEST).digest() != blob[head - _DIGEST:head]:
         return None
     import msgspec
 
@@ -107,9 +107,11 @@ def write(name: str, key: bytes, data: Any) -> bool:
         target = folder / name
         if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
             return False  # never replace a FIFO, a symlink or a folder someone put there
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".msgpack")
         with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + key + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+            f.write(MAGIC + key + blake2b(payload, digest_size=_DIGEST).digest() + payload)
         os.replace(tmp, target)
         tmp = None
         return True
@@ -124,7 +126,7 @@ def write(name: str, key: bytes, data: Any) -> bool:
 
 
 def key_of(*parts: bytes | str) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for part in parts:
         h.update(part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part)
         h.update(b"\0")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from orienter.load.geo import Commune, Geo
-from orienter.load.model import Service, Structure, Zone
+from orienter.load.model import Service, Structure, Zone, ZoneExclue
 from orienter.load.territory import Territory
 
 
@@ -63,34 +63,63 @@ def _current_keys(zone: Zone, geo: Geo) -> list[str]:
     return [f"c:{geo.current_code(k[2:])}" if k.startswith("c:") else k for k in zone_keys(zone)]
 
 
+def _names(zone: ZoneExclue, c: Commune, codes: set[str]) -> bool:
+    """Does the zone name the commune, directly (`codes`: the codes that are this commune
+    today) or through its EPCI, département or région? `zone_holds` on keys, without the keys."""
+    return bool(getattr(zone, "france", False) or c.departement in zone.departements or c.region in zone.regions
+                or (c.epci and c.epci in zone.epci) or (c.ept and c.ept in zone.epci)
+                or not codes.isdisjoint(zone.communes))
+
+
 class Index:
     def __init__(self, territories: Iterable[Territory], geo: Geo):
         self.geo = geo
-        self.entries: list[Entry] = []
-        self.by_key: dict[str, list[int]] = {}
+        self.territories = list(territories)
+        self.entries: list[Entry] = [Entry(t, s, sv) for t in self.territories for s in t.structures
+                                     for sv in s.services]
+        self._by_key: dict[str, list[int]] | None = None
         # Excluded zone keys per entry, computed once: `covering` runs per commune in reports.
         self._excluded: dict[int, set[str]] = {}
-        self.territories = list(territories)
-        for t in self.territories:
-            for s in t.structures:
-                for sv in s.services:
-                    idx = len(self.entries)
-                    self.entries.append(Entry(t, s, sv))
-                    if sv.zone is None:
-                        continue
-                    for key in _current_keys(sv.zone, geo):
-                        self.by_key.setdefault(key, []).append(idx)
-                    if sv.zone.exclus:
-                        self._excluded[idx] = set(_current_keys(sv.zone.exclus, geo))
+        self._last: tuple[str, list[Entry]] | None = None
+
+    @property
+    def by_key(self) -> dict[str, list[int]]:
+        """Entry numbers by zone key, built on first use."""
+        if self._by_key is None:
+            self._by_key = {}
+            for idx, e in enumerate(self.entries):
+                zone = e.service.zone
+                if zone is None:
+                    continue
+                for key in _current_keys(zone, self.geo):
+                    self._by_key.setdefault(key, []).append(idx)
+                if zone.exclus:
+                    self._excluded[idx] = set(_current_keys(zone.exclus, self.geo))
+        return self._by_key
 
     def covering(self, commune: Commune) -> list[Entry]:
         """Services whose zone contains the commune, in data order (deterministic)."""
+        if self._last is not None and self._last[0] == commune.code:
+            return self._last[1]
+        # A question asks about one commune: looking at each zone once costs less than keying
+        # every zone. Reports ask about thousands, and from the second commune on get the index.
+        found = self._scan(commune) if self._by_key is None and self._last is None else self._indexed(commune)
+        self._last = (commune.code, found)
+        return found
+
+    def _indexed(self, commune: Commune) -> list[Entry]:
         keys = commune_keys(commune)
         found: set[int] = set()
         for key in keys:
             found.update(self.by_key.get(key, ()))
         return [self.entries[i] for i in sorted(found)
                 if i not in self._excluded or self._excluded[i].isdisjoint(keys)]
+
+    def _scan(self, commune: Commune) -> list[Entry]:
+        codes = self.geo.codes_now(commune.code)
+        return [e for e in self.entries
+                if e.service.zone is not None and _names(e.service.zone, commune, codes)
+                and not (e.service.zone.exclus and _names(e.service.zone.exclus, commune, codes))]
 
     def territories_covering(self, commune: Commune) -> list[Territory]:
         return [t for t in self.territories if zone_holds(t.model.perimetre, commune, self.geo)]

@@ -12,11 +12,11 @@ the very first question on a new machine does not pay for the compilation.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orienter.core.hashing import blake2b
 from orienter.engine.lexicon import FORMAT, CompiledLexicon, compile_vocabulary
 from orienter.store import datacache, program
 
@@ -24,20 +24,21 @@ if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
 
-_compiled: dict[bytes, CompiledLexicon] = {}  # within one process (tests, the web page)
+_compiled: dict[tuple[str, bytes], CompiledLexicon] = {}  # within one process (tests, the web page)
 
 
 def compiled_for(vocab: Vocabulary, rules: Path, rules_key: bytes) -> CompiledLexicon:
+    memo = (os.fspath(rules), rules_key)
+    if memo not in _compiled:
+        # The shipped lexicon answers for the package's own rules: no cache key to compute
+        # (it stats the lemmatiser's installation) when the question uses them.
+        shipped = _shipped(rules, rules_key)
+        _compiled[memo] = shipped if shipped is not None else _cached_or_compiled(vocab, rules, rules_key)
+    return _compiled[memo]
+
+
+def _cached_or_compiled(vocab: Vocabulary, rules: Path, rules_key: bytes) -> CompiledLexicon:
     key = datacache.key_of(f"lexique-format={FORMAT}", program.signature(), rules_key, *_libraries())
-    if key not in _compiled:
-        _compiled[key] = _cached_or_compiled(vocab, rules, key)
-    return _compiled[key]
-
-
-def _cached_or_compiled(vocab: Vocabulary, rules: Path, key: bytes) -> CompiledLexicon:
-    shipped = _shipped(rules)
-    if shipped is not None:
-        return shipped
     if datacache.cache_dir() is None:
         return compile_vocabulary(vocab)
     name = f"lexique-{datacache.key_of(os.fspath(rules.resolve())).hex()}.msgpack"
@@ -54,6 +55,8 @@ def _cached_or_compiled(vocab: Vocabulary, rules: Path, key: bytes) -> CompiledL
 
 def _libraries() -> list[str]:
     """Where the lemmatiser's and the stemmer's data live, and when they were installed."""
+    import importlib.util
+
     out = []
     for package in ("simplemma", "snowballstemmer"):
         spec = importlib.util.find_spec(package)
@@ -66,25 +69,23 @@ def _libraries() -> list[str]:
 SHIPPED = Path(__file__).resolve().parent.parent / "engine" / "lexique.msgpack"
 
 
-def shipped_key(rules: Path) -> str:
+def shipped_key(rules: Path, key_of_rules: bytes | None = None) -> str:
     """What the shipped lexicon was compiled from: the rules' content and the compiler's source."""
-    import hashlib
-
     from orienter.store.vocabularies import rules_key
 
-    h = hashlib.blake2b(rules_key(rules), digest_size=16)
+    h = blake2b(key_of_rules if key_of_rules is not None else rules_key(rules), digest_size=16)
     engine = Path(__file__).resolve().parent.parent / "engine"
     for module in ("lexicon.py", "morphology.py"):
         h.update((engine / module).read_bytes())
     return h.hexdigest()
 
 
-def _shipped(rules: Path) -> CompiledLexicon | None:
+def _shipped(rules: Path, key_of_rules: bytes | None = None) -> CompiledLexicon | None:
     import msgspec
 
     try:
         stored = msgspec.msgpack.decode(SHIPPED.read_bytes())
-        if stored.get("cle") != shipped_key(rules):
+        if stored.get("cle") != shipped_key(rules, key_of_rules):
             return None
         return CompiledLexicon.from_data(stored["lexique"])
     except (OSError, msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError):

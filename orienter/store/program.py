@@ -3,9 +3,9 @@ reference data that produced it."""
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import lru_cache
-from pathlib import Path
 
 
 @lru_cache(maxsize=1)
@@ -14,12 +14,26 @@ def signature() -> str:
     (an edited module or a new commune reference invalidates every cached result)."""
     from orienter import __version__
 
-    package = Path(__file__).resolve().parent.parent
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     parts = [__version__, sys.version]
-    for path in sorted([*package.rglob("*.py"), *(package / "geodata").glob("*")]):
+    for rel in sorted(_program_files(package)):
         try:
-            st = path.stat()
+            st = os.stat(os.path.join(package, rel))
         except OSError:
             continue
-        parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts)
+
+
+def _program_files(package: str) -> list[str]:
+    """Every module and geodata file, relative to the package (os.walk, pruned of the bytecode
+    folders: every start-up pays for this walk)."""
+    out = []
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        rel = os.path.relpath(folder, package)
+        in_geodata = rel == "geodata"
+        for name in files:
+            if name.endswith(".py") or in_geodata:
+                out.append(name if rel == "." else os.path.join(rel, name))
+    return out

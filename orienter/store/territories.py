@@ -22,7 +22,6 @@ the cache says when anyone asked anything.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orienter.core.diagnostics import Diagnostic
+from orienter.core.hashing import blake2b
 from orienter.core.paths import display_path
 from orienter.load.discovery import TerritoryFiles
 from orienter.load.files import read_bytes
@@ -96,8 +96,9 @@ class TerritoryLoader:
             territory = Territory(model, folder, display_path(tf.territory_file),
                                   expand=lambda z=model.perimetre: self._communes(z))
         old = stored.get("files") or {}
+        prefix = os.path.join(os.fspath(folder), "")
         for path in tf.structure_files:
-            rel = os.path.relpath(path, folder)
+            rel = _relative(os.fspath(path), prefix, folder)
             entry = old.get(rel)
             seen = _stat(path)
             if isinstance(entry, dict) and seen is not None and entry.get("stat") == seen:
@@ -196,7 +197,7 @@ def _trusted(seen: list[int] | None) -> list[int] | None:
 
 
 def _digest(raw: bytes) -> bytes:
-    return hashlib.blake2b(raw, digest_size=16).digest()
+    return blake2b(raw, digest_size=16).digest()
 
 
 def _encode(obj: Any) -> bytes:
@@ -221,11 +222,23 @@ def _decode_territory(head: dict[str, Any]) -> Any:
 
 
 def _decode_structures(records: Any) -> list[Any]:
-    import msgspec
+    global _structures_decoder
+    if _structures_decoder is None:
+        import msgspec
 
-    from orienter.load.model import Structure
+        from orienter.load.model import Structure
 
-    return msgspec.msgpack.decode(records, type=list[Structure])
+        _structures_decoder = msgspec.msgpack.Decoder(list[Structure])
+    return _structures_decoder.decode(records)
+
+
+_structures_decoder: Any = None  # built once: one territory decodes hundreds of files
+
+
+def _relative(path: str, prefix: str, folder: Path) -> str:
+    """`path` below `folder` (`prefix` is the folder with its separator): slicing, because
+    os.path.relpath normalises both paths on every one of tens of thousands of files."""
+    return path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, folder)
 
 
 def _shown(base: str, rel: str) -> str:
