@@ -257,14 +257,21 @@ def test_explain_shows_every_step():
 # ("RQTH + carte invalidité, PCH") still gets the rights office before the SSIAD asked for; a
 # daughter asking for meals and presence for her father gets the palliative team her mother
 # (already well relieved) would need. tests/cas-aveugle-8: a brain-injured man back home
-# "après le SMR" still gets the SMR. All told in docs/qualite.md.
-KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1}
+# "après le SMR" still gets the SMR. tests/cas-aveugle-9: sleeping pills misused (5-6 a day,
+# three prescribers) are read as an addiction but the mental health centre, the CLIC and home help
+# (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10: home help
+# asked for after a fall still comes after the geriatric team and the CLIC; "Aucun droit ouvert :
+# ni AAH, ni PCH" is read as no health cover (PASS); a breathing "plus rapide, attendue" at the end
+# of life is still announced as an emergency. All told in docs/qualite.md.
+KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
+                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 3}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
                                     "tests/cas-aveugle-1", "tests/cas-aveugle-2", "tests/cas-aveugle-3",
                                     "tests/cas-aveugle-4", "tests/cas-aveugle-5", "tests/cas-aveugle-6",
-                                    "tests/cas-aveugle-7", "tests/cas-aveugle-8"])
+                                    "tests/cas-aveugle-7", "tests/cas-aveugle-8", "tests/cas-aveugle-9",
+                                    "tests/cas-aveugle-10"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -486,3 +493,59 @@ def test_a_request_runs_over_its_list_not_over_a_new_statement(lexicon):
     told = lexicon.read("On cherche une maison de retraite pour ma grand-mère, elle oublie de manger")
     assert any("demande" in h.qualifiers for h in told.needs["hebergement-dependance"])
     assert not any("demande" in h.qualifiers for h in told.needs["diagnostic-memoire"])
+
+
+def test_a_relative_writes_the_temperature_bare(lexicon):
+    assert lexicon.read("Il a 39,6 ce matin, il tousse").numbers["temperature"][0] == 39.6
+    assert lexicon.read("elle fait 38 de fièvre").numbers["temperature"][0] == 38
+    assert "temperature" not in lexicon.read("il a 39,5 kg à la pesée").numbers
+
+
+def test_bleeding_told_without_the_word_blood(lexicon):
+    reading = lexicon.read("sa varice a éclaté sous la douche, la serviette est trempée et ça traverse")
+    assert "hemorragie" in reading.facts
+
+
+def test_figures_of_speech_and_effort_are_no_alarm(lexicon):
+    assert "hypothermie" not in lexicon.read("Ça m'a glacé le sang, on fait quoi ?").facts
+    assert "detresse_respiratoire" not in lexicon.read("il a du mal à respirer quand il marche vite").facts
+    assert "detresse_respiratoire" in lexicon.read("il respire très vite et bruyamment depuis ce matin").facts
+
+
+def test_explored_and_found_normal_unless_denied(lexicon):
+    settled = lexicon.read("douleur thoracique atypique (ECG normal, tropo nég : origine cardiaque éliminée)")
+    assert "douleur_thoracique" not in settled.facts
+    for text in ("Douleur thoracique depuis 1 heure avec sueurs, SCA non éliminé",
+                 "Douleur thoracique brutale depuis 30 minutes, l'origine cardiaque n'est pas encore éliminée"):
+        assert "douleur_thoracique" in lexicon.read(text).facts, text
+
+
+def test_a_word_in_brackets_shares_the_time_of_its_clause(lexicon):
+    reading = lexicon.read("Il y a 2 ans il avait fait une crise (convulsion) quand il avait arrêté d'un coup.")
+    assert "urgence" not in reading.facts
+
+
+def test_an_age_told_in_words_when_no_number_says_it(lexicon):
+    assert lexicon.read("M. X, la cinquantaine, dort dehors").numbers["age"][0] == 50
+    assert lexicon.read("une octogénaire, 83 ans, seule").numbers["age"][0] == 83
+    assert "age" not in lexicon.read("mis en quarantaine la semaine dernière").numbers
+
+
+def test_the_addressee_of_a_transmission_is_not_already_involved(lexicon):
+    reading = lexicon.read("Cadre de santé de néonatologie -> PMI. Sortie de Jade, née à 33 SA.")
+    assert "PMI" not in reading.involved_types
+
+
+def test_a_precise_request_in_a_complex_situation_keeps_the_dac_in_support():
+    text = ("Mme 84 ans, vit seule, chute il y a 8 jours sans gravité, ne cuisine plus, a perdu 3 kg, fille à "
+            "Tours, isolement, dossier APA déposé.")
+    fired = {}
+    for note in (text, text + " Demande : aide à domicile rapide pour le ménage et les repas."):
+        out = json.loads(run("explain", "--commune", "45234", "--format", "json", note).stdout)
+        assert out["complexite"]["complexe"]
+        fired[note] = {r["id"] for r in out["trace"]["regles"] if r["declenchee"]}
+        types = [s["type"] for s in out["suggestions"]]
+        assert "DAC" in types
+    described, asked = fired.values()
+    assert "complexite-appui-dac" in described and "complexite-demande-precise" not in described
+    assert "complexite-demande-precise" in asked and "complexite-appui-dac" not in asked

@@ -83,7 +83,8 @@ _DAY_COUNT = re.compile(r"\bj\s?\+?\s?([2-9]|[1-9]\d)\b")
 _PROGRESSIVE = re.compile(r"\bde\s+plus\s+en\s+plus\b", re.IGNORECASE)
 _IMPERFECT_HAVE = {"avais", "avait", "avions", "aviez", "avaient"}
 _PARTICIPLE = re.compile(r"(fait|eu|pris|mis|dit|vu|\w{2,}(e|ee|es|ees|i|ie|is|u|ue|us))")
-_EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes"}
+_EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes",
+             "negatif", "negative", "negatifs", "negatives", "neg", "elimine", "eliminee", "elimines", "eliminees"}
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
@@ -110,6 +111,7 @@ _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psych
              "assistant", "educateur", "educatrice", "equipe", "cadre", "secretaire", "coordinatrice",
              "coordinateur", "suivi", "suivie", "suit", "accompagne", "accompagnee", "ergotherapeute", "appel",
              "connu", "connue", "pris", "prise", "charge"}
+_ADDRESSED = ("->", "→", "=>")  # a transmission's addressee ("AS maternité -> PMI")
 # "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 _SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
               "effectif", "effective", "actif", "active", "regle", "reglee", "obtenu", "obtenue", "acquis", "acquise"}
@@ -216,7 +218,7 @@ class Lexicon:
             # A sentence that says the event was taken in charge puts it in the past.
             words = set(re.findall(r"[a-z]+", morphology.fold(sentence)))
             # Taken in charge, or explored and found normal: the whole sentence is not about now.
-            settled = bool(_HANDLED & words or _EXPLORED & words or {"rien", "grave"} <= words
+            settled = bool(_HANDLED & words or _explored(morphology.fold(sentence)) or {"rien", "grave"} <= words
                            or _DAY_COUNT.search(morphology.fold(sentence)))
             past_header = False
             # A question, or what follows "il nous faudrait", asks: the needs it names are the
@@ -243,7 +245,15 @@ class Lexicon:
                 listing = listing and not _SUBJECTS.intersection(plain)
                 past_header = self._read_clause(clause, reading, past_header, author, settled, clauses,
                                                 question or listing)
-                listing = listing or any(w in _REQUESTS for w in plain)
+                # "Besoin : aide financière, aide alimentaire" heads the request as "Demande :" does.
+                listing = listing or any(w in _REQUESTS for w in plain) or (plain in (["besoin"], ["besoins"])
+                                                                          and ":" in after)
+                if at and "(" in pieces[at - 1] and 0 < len(plain) <= 4 and 0 < before and clauses[before - 1].past:
+                    # "il y a 2 ans il avait fait une crise (convulsion)": a word in brackets
+                    # names something of its clause, and shares its time.
+                    _requalify(reading, reading.recent, "passe", self.cancelled_by)
+                    if len(clauses) > before:
+                        clauses[before].past = True
                 if before == 0 and ":" in after and self._since(_plain_words(clause)) == "long":
                     # "Depuis 2 ans je fais des crises d'angoisse : cœur qui s'emballe, douleur
                     # dans la poitrine" — what the sentence lists after it is of those 2 years.
@@ -254,6 +264,8 @@ class Lexicon:
                         clauses[before - 1].past = True
                 previous = reading.recent
             self._combinations(clauses, reading)
+        if "age" in self.patterns and "age" not in reading.numbers:
+            _approximate_age(text, reading)
         return reading
 
     def _combinations(self, clauses: list[_Clause], reading: Reading) -> None:
@@ -445,7 +457,10 @@ class Lexicon:
             if not code or code in cancelled or any(0 < i - c <= _SCOPE for c in cues):
                 continue
             before = tokens[max(0, i - 3):i]
-            if finished or any(t.plain in _RUPTURE for t in tokens):
+            if i and any(a in typed(tokens[i - 1].source, t.source) for a in _ADDRESSED):
+                # "Cadre de néonatologie -> PMI": where the note goes, not who already follows.
+                reading.mentioned_types.setdefault(code, typed(t.source, t.source))
+            elif finished or any(t.plain in _RUPTURE for t in tokens):
                 reading.mentioned_types.setdefault(code, typed(t.source, t.source))  # to reconnect with
             elif any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
                 first = before[0].source if before else t.source
@@ -588,6 +603,28 @@ class Lexicon:
                 reading.facts[code] = [Hit("critere", code, m.group(0).strip(), matched=pattern.pattern, via="motif")]
 
 
+# "M. X, la cinquantaine", "une octogénaire": an age told in words, taken when no number says it.
+_DECADE_WORDS = {"vingtaine": 20, "trentaine": 30, "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60,
+                 "septantaine": 70, "trentenaire": 30, "quadragenaire": 40, "quinquagenaire": 50,
+                 "sexagenaire": 60, "septuagenaire": 70, "octogenaire": 80, "nonagenaire": 90, "centenaire": 100}
+_DECADE = re.compile(r"(?<!\ben )(?<!\bmis en )(?<!\bmise en )\b(?:(?:la|une|un|d'une|d'un) )?("
+                     + "|".join(_DECADE_WORDS) + r")\b")
+
+
+def _approximate_age(text: str, reading: Reading) -> None:
+    m = _DECADE.search(re.sub(r"\s+", " ", morphology.fold(text)))
+    if m:
+        reading.numbers["age"] = (_DECADE_WORDS[m.group(1)], m.group(0).strip())
+
+
+def _explored(folded: str) -> bool:
+    """Explored and found normal ("ECG normal", "D-dimères nég", "origine cardiaque éliminée"),
+    unless denied: "SCA non éliminé", "pas encore éliminée" keep the sign of now."""
+    seq = re.findall(r"[a-z]+", folded)
+    return any(w in _EXPLORED and not {"non", "pas", "ni", "sans"} & set(seq[max(0, i - 3):i])
+               for i, w in enumerate(seq))
+
+
 def _greeting(clause: str) -> bool:
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     return bool(words) and all(w in _GREETINGS for w in words)
@@ -630,7 +667,8 @@ def _pluperfect(plains: list[str]) -> bool:
 def _qualifies_previous(clause: str) -> bool:
     """A short clause that only qualifies the one before: "dyspnée, connue et stable depuis des mois"."""
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
-    return 0 < len(words) <= 8 and any(w in _PAST or w in _EXPLORED or w in _HABITUAL for w in words)
+    return 0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
+                                    or _explored(" ".join(words)))
 
 
 def _requalify(reading: Reading, hits: list[Hit], qualifier: str, cancelled_by: dict[str, set[str]]) -> None:

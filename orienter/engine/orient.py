@@ -143,7 +143,7 @@ class Engine:
             # sound first call; said in a warning so that the professional adds words.
             for code in FALLBACK_NEEDS:
                 needs.append(Need(code, self.vocab.need_label(code), "regle", "aucun besoin reconnu dans le texte"))
-        facts = Facts({n.code for n in needs}, values, age, complexity["complexe"])
+        facts = Facts({n.code for n in needs}, values, age, complexity["complexe"], demande=_precise_request(needs))
         fired, traces = self._apply_rules(facts, needs)
 
         entries, territories = self._candidates(commune, territoire)
@@ -539,6 +539,17 @@ class Engine:
         if suggestions and suggestions[0]["niveau"] in ("specialise", "institutionnel"):
             return "specialise"
         return "premier_recours"
+
+
+# Needs that ask for help to find the answer rather than for the answer itself.
+_ASKING_FOR_DIRECTION = frozenset({"coordination-parcours", "gestion-de-cas", "information-orientation"})
+
+
+def _precise_request(needs: list[Need]) -> bool:
+    """The writer asks for something precise ("Demande : aide à domicile rapide"): the
+    coordination support (DAC) is then not the first answer, even in a complex situation."""
+    asked = [n.code for n in needs if n.demande]
+    return bool(asked) and _ASKING_FOR_DIRECTION.isdisjoint(asked)
 
 
 def _need_weights(needs: list[Need]) -> dict[str, float]:

@@ -15,7 +15,7 @@ from orienter.load.model import Condition, Regle
 if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
-_ATOMS = ("besoin", "critere", "age_min", "age_max", "complexe", "connu", "urgence")
+_ATOMS = ("besoin", "critere", "age_min", "age_max", "complexe", "connu", "urgence", "demande")
 _GROUPS = ("tous", "un_de", "aucun")
 
 
@@ -28,6 +28,7 @@ class Facts:
     age: int | None = None
     complexe: bool = False
     urgence: bool = False
+    demande: bool = False  # the writer asks for a precise answer (a need other than coordination)
 
 
 def check_rule(rule: Regle, vocab: Vocabulary) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
@@ -54,7 +55,7 @@ def _check_condition(c: Condition, loc: tuple[str | int, ...], vocab: Vocabulary
     if len(kinds) != 1:
         listed = ", ".join(kinds) if kinds else "aucune"
         yield (loc, "O502", f"une condition porte exactement un test (besoin, critere, age_min, age_max, "
-                            f"complexe, connu, urgence, tous, un_de ou aucun) ; ici : {listed}")
+                            f"complexe, connu, urgence, demande, tous, un_de ou aucun) ; ici : {listed}")
         return
     kind = kinds[0]
     if (c.min is not None or c.max is not None) and kind != "critere":
@@ -109,6 +110,8 @@ def _atom(c: Condition, facts: Facts) -> bool:
         return c.connu in facts.values
     if c.urgence is not None:
         return facts.urgence == c.urgence
+    if c.demande is not None:
+        return facts.demande == c.demande
     return False
 
 
@@ -128,6 +131,8 @@ def describe(c: Condition) -> str:
         return f"{c.connu} connu"
     if c.urgence is not None:
         return "urgence reconnue" if c.urgence else "pas d'urgence reconnue"
+    if c.demande is not None:
+        return "demande précise" if c.demande else "pas de demande précise"
     for key, word in (("tous", " et "), ("un_de", " ou ")):
         subs = getattr(c, key)
         if subs is not None:

@@ -445,6 +445,7 @@ class Condition(Strict):
     complexe: bool | None = None
     connu: Code | None = None
     urgence: bool | None = None  # an emergency rule has fired (set while rules run)
+    demande: bool | None = None  # the note asks for a precise service, not for coordination
     tous: list[Condition] | None = None
     un_de: list[Condition] | None = None
     aucun: list[Condition] | None = None
