@@ -259,12 +259,11 @@ def test_explain_shows_every_step():
 # (already well relieved) would need. tests/cas-aveugle-8: a brain-injured man back home
 # "après le SMR" still gets the SMR. tests/cas-aveugle-9: sleeping pills misused (5-6 a day,
 # three prescribers) are read as an addiction but the mental health centre, the CLIC and home help
-# (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10: home help
-# asked for after a fall still comes after the geriatric team and the CLIC; "Aucun droit ouvert :
-# ni AAH, ni PCH" is read as no health cover (PASS); a breathing "plus rapide, attendue" at the end
-# of life is still announced as an emergency. All told in docs/qualite.md.
+# (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10:
+# "Aucun droit ouvert : ni AAH, ni PCH" is read as no health cover (PASS); a breathing "plus
+# rapide, attendue" at the end of life is still announced as an emergency. All in docs/qualite.md.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
-                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 3}
+                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 2}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",

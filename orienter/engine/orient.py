@@ -556,7 +556,7 @@ def _need_weights(needs: list[Need]) -> dict[str, float]:
     """What the writer asks for comes first: when a need is asked for, the needs only
     described on the way weigh less (DESCRIBED_RATIO)."""
     asked = any(n.demande for n in needs)
-    return {n.code: ORIGIN_WEIGHT[n.origine] * (DESCRIBED_RATIO if asked and n.origine == "texte" and not n.demande else 1.0)
+    return {n.code: ORIGIN_WEIGHT[n.origine] * (DESCRIBED_RATIO if asked and n.origine != "explicite" and not n.demande else 1.0)
             for n in needs}
 
 
