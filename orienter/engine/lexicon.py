@@ -17,7 +17,7 @@ from orienter.engine import morphology
 if TYPE_CHECKING:
     from orienter.load.vocabulary import Vocabulary
 
-FORMAT = 7
+FORMAT = 8
 # Small words that typing drops or adds ("troubles de mémoire" = "troubles de la mémoire",
 # "sa fille est épuisée" = "fille épuisée"): ignored on both sides of every comparison.
 STOPWORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "un", "une", "sa", "son", "ses", "est", "qui",
@@ -62,6 +62,8 @@ class CompiledLexicon:
     # form -> its lemmas joined by spaces: one string per form reads back three times faster
     # than a list per form, and only the note's few words are ever split
     lemmas: dict[str, str] = field(default_factory=dict)
+    # Known words: the lemma table's forms, and these (phrase keys no table form leads to);
+    # kept apart so that reading back does not build a second set of 20,000 words.
     known: list[str] = field(default_factory=list)
     fuzzy_words: list[str] = field(default_factory=list)
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
@@ -115,7 +117,7 @@ def compile_vocabulary(vocab: Vocabulary) -> CompiledLexicon:
             out.by_first_root.setdefault(p.roots[0], []).append(i)
     keys = {k for p in out.phrases for k in p.keys} | {k for c in out.combinations for g in c.groups for alt in g for k in alt}
     out.lemmas = {form: " ".join(lemmas) for form, lemmas in morphology.build_lemma_table(keys | set(GRAMMAR_LEMMAS)).items()}
-    out.known = sorted(keys | set(out.lemmas))
+    out.known = sorted(keys - set(out.lemmas))
     out.french = morphology.WordSet.build(morphology.dictionary_forms()).bits
     out.fuzzy_words = sorted(k for k in keys if len(k) >= 5 and k.isalpha())
     out.abbreviations = {morphology.fold(k): [lemma_of[w] for w in _words(v) if morphology.fold(w) not in STOPWORDS]

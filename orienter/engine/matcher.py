@@ -192,13 +192,26 @@ class Reading:
     recent: list[Hit] = field(default_factory=list)  # the last clause's hits (a later clause may qualify them)
 
 
+class _Known:
+    """The words the vocabulary knows: every form of the lemma table, and a few more."""
+
+    def __init__(self, forms: dict[str, str], others: frozenset[str]):
+        self.forms, self.others = forms, others
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.forms or word in self.others
+
+    def isdisjoint(self, words: set[str]) -> bool:
+        return not any(w in self.forms or w in self.others for w in words)
+
+
 class Lexicon:
     """Reads text with a compiled vocabulary (`lexicon.compile_vocabulary`)."""
 
     def __init__(self, compiled: CompiledLexicon):
         self.c = compiled
         self.phrases: list[Phrase] = compiled.phrases
-        self.known = frozenset(compiled.known) | frozenset(compiled.abbreviations)
+        self.known = _Known(compiled.lemmas, frozenset(compiled.known) | frozenset(compiled.abbreviations))
         self.roots = frozenset(r for p in compiled.phrases for r in p.roots if r)
         self.patterns = {code: re.compile(p) for code, p in compiled.patterns.items()}
         self.flag_patterns = {code: re.compile(p) for code, p in compiled.flag_patterns.items()}
@@ -496,7 +509,7 @@ class Lexicon:
         base = morphology.combining_base(part)
         if base and base not in keys and (base in self.known or morphology.root(base) in self.roots):
             keys.add(base)
-        if keys & self.known or part.isdigit() or not part.isalpha():
+        if not self.known.isdisjoint(keys) or part.isdigit() or not part.isalpha():
             return Token(frozenset(keys), part, idx, "lemme" if part not in self.known else "forme")
         found_root = morphology.root(part)
         if found_root and found_root in self.roots:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -55,7 +55,15 @@ class Loaded:
     territory: Territory | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
-    refs: list[Any] = field(default_factory=list)  # for the checks across territories
+    # For the checks across territories, which only a load of every territory runs: read from
+    # the cache when asked, not for every `suggest`.
+    ref_source: Callable[[], list[Any]] | list[Any] = field(default_factory=list)
+
+    @property
+    def refs(self) -> list[Any]:
+        if callable(self.ref_source):
+            self.ref_source = self.ref_source()
+        return self.ref_source
 
 
 class TerritoryLoader:
@@ -116,14 +124,14 @@ class TerritoryLoader:
             entries[rel] = {**entry, "stat": _trusted(seen)}
             changed = True
         changed = changed or set(old) != set(entries)
-        refs = []
+        raw_refs: list[Any] = []
         base = "" if os.fspath(folder).rstrip(os.sep) == os.getcwd().rstrip(os.sep) else display_path(folder)
         dated = list(_dated(head.get("dated", ()), base))
         diagnostics += _diagnostics(head.get("diags", ()), base)
         for rel, entry in entries.items():
             diagnostics += _diagnostics(entry["diags"], base)
             dated += _dated(entry["dated"], base)
-            refs += _refs(entry["refs"], base)
+            raw_refs.append(entry["refs"])
             if territory is not None and self.records:
                 for s in _decode_structures(entry["records"]):
                     territory.structures.append(s)
@@ -133,7 +141,8 @@ class TerritoryLoader:
             payload = {"format": FORMAT, "territory": head, "files": entries}
             if datacache.write(name, self.key, payload):
                 _date_like_data(name, [tf.territory_file, *tf.structure_files])
-        return Loaded(territory, diagnostics, 1 + len(tf.structure_files), refs)
+        return Loaded(territory, diagnostics, 1 + len(tf.structure_files),
+                      lambda: [r for items in raw_refs for r in _refs(items, base)])
 
     # --- checking (cold path: imports the YAML loader and pydantic) -------------------------
 
