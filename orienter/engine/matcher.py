@@ -58,7 +58,7 @@ _MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aou
            "decembre"}
 # An event already taken in charge: "hospitalisé cette nuit (AVC)" is not a call to make now.
 _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "admis", "admise", "transfere",
-            "transferee", "opere", "operee", "pris en charge"}
+            "transferee", "opere", "operee", "pris en charge", "rechauffe", "rechauffee"}
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
             "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement",
@@ -91,6 +91,9 @@ _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "c
 # "perdu de vue du CMP", "son psychiatre de CMP est parti": a service to reconnect with, not one in place.
 _RUPTURE = {"perdu", "perdue", "parti", "partie", "rupture", "arrete", "arretee", "interrompu", "interrompue", "fini",
             "finie", "termine", "terminee", "plus", "sorti", "sortie", "abandonne", "abandonnee", "echeance"}
+_RECONNECT = re.compile(r"\b(?:renouer|reprendre contact|ne s['’ ]?y presente plus|ne s['’ ]?y rend plus|ne vient plus"
+                        r"|ne va plus|n['’ ]?y va plus|perdue? de vue|rupture de (?:suivi|soins|traitement)"
+                        r"|injections? manquees?|rendez-vous manques|rdv manques|n['’ ]?honore plus)\b")
 _KIN = {"fille", "fils", "epouse", "epoux", "mari", "femme", "conjoint", "conjointe", "compagne", "compagnon",
         "mere", "pere", "frere", "soeur", "aidant", "aidante", "voisin", "voisine", "gendre", "belle-fille",
         "petite-fille", "petit-fils", "famille", "parents", "concubin", "concubine", "tante", "oncle", "niece",
@@ -271,6 +274,11 @@ class Lexicon:
                     # "Depuis 2 ans je fais des crises d'angoisse : cœur qui s'emballe, douleur
                     # dans la poitrine" — what the sentence lists after it is of those 2 years.
                     past_header = True
+                if at and ":" in pieces[at - 1] and 0 < len(plain) <= 2 and all(
+                        w in _NEGATIONS_AFTER or w in {"aucun", "aucune", "rien", "neant"} for w in plain):
+                    # "idées suicidaires explorées à chaque séance : absentes" — the answer denies
+                    # what the clause before the colon named.
+                    _deny(reading, previous)
                 if _qualifies_previous(clause) or self._since(_plain_words(clause)) == "long":
                     _requalify(reading, previous, "passe", self.cancelled_by)
                     if 0 < before <= len(clauses):
@@ -279,6 +287,12 @@ class Lexicon:
             self._combinations(clauses, reading)
         if "age" in self.patterns and "age" not in reading.numbers:
             _approximate_age(text, reading)
+        if reading.involved_types and _RECONNECT.search(morphology.fold(text)):
+            # "suivi au CMP … ne s'y présente plus depuis 2 mois … comment renouer le suivi ?":
+            # a service the person has left is one to reconnect with, not one already in place.
+            for code, words in reading.involved_types.items():
+                reading.mentioned_types.setdefault(code, words)
+            reading.involved_types.clear()
         return reading
 
     def _combinations(self, clauses: list[_Clause], reading: Reading) -> None:
@@ -391,6 +405,7 @@ class Lexicon:
                     found[key] = (i, end, negated, phrase, via)
         cancelled = {c for (kind, code), (_, _, neg, _, _) in found.items() if not neg
                      for c in self.cancels.get(code, ())}
+        cancelled |= _inside_longer(found)
         # Followed there before a hospital stay or years ago: a service to reconnect with.
         finished = settled or past_header or self._past_delay([t.plain for t in every]) or _pluperfect([t.plain for t in every])
         self._types(tokens, typed, cues, cancelled, reading, finished)
@@ -602,6 +617,8 @@ class Lexicon:
                 previous = re.findall(r"[a-z]+", plain[:m.start()])[-2:]
                 if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"]):
                     continue
+                if code == "age" and _relatives_age(plain[:m.start()]):
+                    continue
                 # A motif may write the number in more than one place ("MMSE 22", "22 au test").
                 number = next((g for g in m.groups() if g), None)
                 try:
@@ -651,12 +668,21 @@ def _fears_and_doubts(tokens: list[Token], originals: list[str]) -> list[int]:
         after = morphology.fold(originals[t.source + 1]) if t.source + 1 < len(originals) else ""
         if t.plain in _FEAR and after in {"de", "d", "que", "qu"}:
             out.append(i)
-        elif _if_subject(originals[max(0, t.source - 4):t.source]):
+        elif _if_subject(originals[max(0, t.source - 4):t.source]) or _what_to_do_when(
+                originals[max(0, t.source - 5):t.source]):
             out.append(i - 1)  # "que faire s'il s'étouffe un jour": a case, not a sign
         elif (t.plain in _DOUBT or morphology.fold(originals[t.source]) in _DOUBT) and {"si", "s"} & {
                 morphology.fold(w) for w in originals[t.source + 1:t.source + 4]}:
             out.append(i)  # "ne sait pas si" is read as one inability: its first word says which
     return out
+
+
+def _what_to_do_when(words: list[str]) -> bool:
+    """"quoi faire quand il s'étouffe en mangeant": a question about a case, not a sign of now."""
+    folded = [morphology.fold(w) for w in words]
+    return any(folded[k] in {"quoi", "que", "comment"} and folded[k + 1] == "faire"
+               and folded[k + 2] in {"quand", "lorsque", "lorsqu", "si", "s", "en"}
+               for k in range(len(folded) - 2))
 
 
 def _if_subject(words: list[str]) -> bool:
@@ -682,6 +708,39 @@ def _qualifies_previous(clause: str) -> bool:
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     return 0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
                                     or _explored(" ".join(words)))
+
+
+def _inside_longer(found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]]) -> set[str]:
+    """Needs whose words lie inside a longer phrase of another need: "le maintien à domicile
+    n'est plus possible" asks for an establishment, not for "maintien à domicile"."""
+    needs = [(code, a, b) for (kind, code), (a, b, neg, _, _) in found.items() if kind == "besoin" and not neg]
+    return {code for code, a, b in needs
+            if any(other != code and oa <= a and b <= ob and (ob - oa) > (b - a) for other, oa, ob in needs)}
+
+
+def _relatives_age(before: str) -> bool:
+    """"avec sa fille de 4 ans", "son mari, 86 ans": the age of someone the note names beside
+    the person. "ma fille de 17 ans" (a parent writing) and "appelle pour son fils de 8 ans" name
+    the person, and keep theirs."""
+    words = re.findall(r"[a-z]+", before)[-4:]
+    return any(words[k] in _THIRD_POSSESSIVES and words[k + 1] in _KIN and (k == 0 or words[k - 1] not in _ABOUT)
+               for k in range(len(words) - 1))
+
+
+_ABOUT = {"pour", "concernant", "propos", "sujet"}
+
+
+def _deny(reading: Reading, hits: list[Hit]) -> None:
+    """Hits already read that a later answer denies ("fièvre : non")."""
+    for hit in hits:
+        target = reading.needs if hit.kind == "besoin" else reading.facts
+        kept = [h for h in target.get(hit.code, []) if h is not hit]
+        if kept:
+            target[hit.code] = kept
+        else:
+            target.pop(hit.code, None)
+        reading.negated.append(Hit(hit.kind, hit.code, hit.words, True, hit.corrected, hit.matched, hit.via,
+                                   hit.qualifiers))
 
 
 def _requalify(reading: Reading, hits: list[Hit], qualifier: str, cancelled_by: dict[str, set[str]]) -> None:
