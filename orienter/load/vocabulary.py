@@ -78,7 +78,8 @@ def load_vocabulary(rules_dir: Path) -> tuple[Vocabulary, list[Diagnostic]]:
         if isinstance(parsed, FichierTypes):
             vocab.types = parsed.types
             vocab.natures = parsed.natures
-            vocab.nomenclatures = {k: vars(v).copy() for k, v in parsed.nomenclatures.items()}
+            vocab.nomenclatures = {k: {f: getattr(v, f) for f in v.__dataclass_fields__}
+                                   for k, v in parsed.nomenclatures.items()}
         elif isinstance(parsed, FichierBesoins):
             vocab.besoins = parsed.besoins
         elif isinstance(parsed, FichierPublics):
