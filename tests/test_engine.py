@@ -260,19 +260,22 @@ def test_explain_shows_every_step():
 # "après le SMR" still gets the SMR. tests/cas-aveugle-9: sleeping pills misused (5-6 a day,
 # three prescribers) are read as an addiction but the mental health centre, the CLIC and home help
 # (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10:
-# "Aucun droit ouvert : ni AAH, ni PCH" is read as no health cover (PASS); a breathing "plus
-# rapide, attendue" at the end of life is still announced as an emergency. tests/cas-aveugle-11:
+# "Aucun droit ouvert : ni AAH, ni PCH" is read as no health cover (PASS). tests/cas-aveugle-11:
 # a school social worker about to write an "IP" gets the PMI before the departmental social
-# service; a teenager's runaways over family rows are not read as a need. All in docs/qualite.md.
+# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
+# commune without an adult CMP, the national listening lines come before the local GPs' network.
+# All in docs/qualite.md.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
-                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 2, "tests/cas-aveugle-11": 2}
+                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
+                "tests/cas-aveugle-14": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
                                     "tests/cas-aveugle-1", "tests/cas-aveugle-2", "tests/cas-aveugle-3",
                                     "tests/cas-aveugle-4", "tests/cas-aveugle-5", "tests/cas-aveugle-6",
                                     "tests/cas-aveugle-7", "tests/cas-aveugle-8", "tests/cas-aveugle-9",
-                                    "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12"])
+                                    "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12",
+                                    "tests/cas-aveugle-13", "tests/cas-aveugle-14"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -586,3 +589,36 @@ def test_no_technical_care_rules_out_home_hospitalisation():
                          "pas de soins techniques lourds").stdout)
     assert "HAD" not in [s["type"] for s in out["suggestions"][:3]]
     assert any(e["type"] == "HAD" for e in out["exclus"])
+
+
+def test_signs_of_shock_and_a_bare_temperature_after_t_are_emergencies():
+    for text in ("Depuis hier désorientée, T 39,4, TA 88/50, marbrures aux genoux",
+                 "PA 85/50 ce matin, malaise", "marbrures et pouls filant"):
+        out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+        assert out["urgence"], text
+    calm = json.loads(run("suggest", "--commune", "45234", "--format", "json", "TA 130/80, Mme T 45 ans, va bien").stdout)
+    assert not calm["urgence"]
+
+
+def test_a_plan_told_by_its_acts_with_a_past_attempt_is_a_suicidal_crisis():
+    out = json.loads(run("suggest", "--commune", "45234", "--format", "json",
+                         "ATCD TS en 2021. A acheté une corde, a choisi le lieu, dit « ce soir c'est fini ».").stdout)
+    assert out["urgence"] and {"3114", "15"} <= {a["numero"] for a in out["appels"]}
+
+
+def test_a_decided_limitation_of_care_turns_end_of_life_breathing_into_palliative_care():
+    text = ("88 ans, cancer métastatique, fin de vie à domicile, LATA décidée, aucun transfert souhaité. "
+            "Depuis ce matin respiration bruyante, râles, pauses respiratoires.")
+    out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+    assert not out["urgence"]
+    assert "EMSP" in [s["type"] for s in out["suggestions"][:3]]
+    assert any("15 reste joignable" in w for w in out["avertissements"])
+    without = json.loads(run("suggest", "--commune", "45234", "--format", "json",
+                             text.replace("LATA décidée, aucun transfert souhaité. ", "")).stdout)
+    assert without["urgence"]
+
+
+def test_the_service_a_doctor_agrees_to_is_asked_for_not_in_place(lexicon):
+    reading = lexicon.read("IDEL : SLA évoluée, gastrostomie, MT d'accord pour une HAD, qui contacter ?")
+    assert "HAD" not in reading.involved_types
+    assert "SSIAD" in lexicon.read("IDE du SSIAD passe matin et soir").involved_types

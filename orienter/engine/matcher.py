@@ -114,6 +114,8 @@ _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psych
              "assistant", "educateur", "educatrice", "equipe", "cadre", "secretaire", "coordinatrice",
              "coordinateur", "suivi", "suivie", "suit", "accompagne", "accompagnee", "ergotherapeute", "appel",
              "connu", "connue", "pris", "prise", "charge"}
+# "MT d'accord pour une HAD", "l'IDE demande un SSIAD": the service asked for, not one in place.
+_TOWARD = {"pour", "vers", "accord", "demande", "demander", "orienter", "adresser", "propose", "proposer"}
 _ADDRESSED = ("->", "→", "=>")  # a transmission's addressee ("AS maternité -> PMI")
 # "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 _SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
@@ -490,7 +492,9 @@ class Lexicon:
                 reading.mentioned_types.setdefault(code, typed(t.source, t.source))
             elif finished or any(t.plain in _RUPTURE for t in tokens):
                 reading.mentioned_types.setdefault(code, typed(t.source, t.source))  # to reconnect with
-            elif any(x.plain in _INVOLVED for x in before) or any(x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
+            elif (any(x.plain in _INVOLVED for x in before) and not _TOWARD & set(
+                    re.findall(r"[a-z]+", morphology.fold(typed(before[0].source, t.source))))) or any(
+                    x.plain in _SATISFIED for x in tokens[i + 1:i + 3]):
                 first = before[0].source if before else t.source
                 reading.involved_types.setdefault(code, typed(first, t.source))
             else:
