@@ -264,10 +264,14 @@ def test_explain_shows_every_step():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# All in docs/qualite.md.
+# tests/cas-aveugle-15 and -16 (the last sets measured): six and four misses, each told in
+# docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
+# normal readings read as distress, past belt blows told by a protected child, a warned-of
+# withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
+# without an adult CMP, a bipolar worker whose "dormir … voiture" reads as sleeping rough).
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
-                "tests/cas-aveugle-14": 1}
+                "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 6, "tests/cas-aveugle-16": 4}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -275,7 +279,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-4", "tests/cas-aveugle-5", "tests/cas-aveugle-6",
                                     "tests/cas-aveugle-7", "tests/cas-aveugle-8", "tests/cas-aveugle-9",
                                     "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12",
-                                    "tests/cas-aveugle-13", "tests/cas-aveugle-14"])
+                                    "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
+                                    "tests/cas-aveugle-16"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -622,3 +627,17 @@ def test_the_service_a_doctor_agrees_to_is_asked_for_not_in_place(lexicon):
     reading = lexicon.read("IDEL : SLA évoluée, gastrostomie, MT d'accord pour une HAD, qui contacter ?")
     assert "HAD" not in reading.involved_types
     assert "SSIAD" in lexicon.read("IDE du SSIAD passe matin et soir").involved_types
+
+
+def test_benign_and_warned_of_are_not_signs_of_now(lexicon):
+    reading = lexicon.read("aux urgences, ils ont dit convulsion fébrile simple, que c'était bénin")
+    assert "urgence" not in reading.facts
+    warned = lexicon.read("arrêter d'un coup c'est dangereux, qu'on peut faire des chutes")
+    assert all("hypothese" in h.qualifiers for h in warned.facts.get("chutes", []))
+
+
+def test_end_of_life_mottling_under_a_decided_limitation_is_no_alarm():
+    text = ("Fin de vie, décision collégiale de limitation des traitements, pas de transfert. "
+            "Cette nuit râles, pauses respiratoires, marbrures aux genoux.")
+    out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+    assert not out["urgence"] and "EMSP" in [s["type"] for s in out["suggestions"][:3]]

@@ -84,7 +84,8 @@ _PROGRESSIVE = re.compile(r"\bde\s+plus\s+en\s+plus\b", re.IGNORECASE)
 _IMPERFECT_HAVE = {"avais", "avait", "avions", "aviez", "avaient"}
 _PARTICIPLE = re.compile(r"(fait|eu|pris|mis|dit|vu|\w{2,}(e|ee|es|ees|i|ie|is|u|ue|us))")
 _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes",
-             "negatif", "negative", "negatifs", "negatives", "neg", "elimine", "eliminee", "elimines", "eliminees"}
+             "negatif", "negative", "negatifs", "negatives", "neg", "elimine", "eliminee", "elimines", "eliminees",
+             "benin", "benigne", "benins", "benignes"}
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
@@ -673,7 +674,7 @@ def _fears_and_doubts(tokens: list[Token], originals: list[str]) -> list[int]:
         if t.plain in _FEAR and after in {"de", "d", "que", "qu"}:
             out.append(i)
         elif _if_subject(originals[max(0, t.source - 4):t.source]) or _what_to_do_when(
-                originals[max(0, t.source - 5):t.source]):
+                originals[max(0, t.source - 5):t.source]) or _can_cause(originals[max(0, t.source - 4):t.source]):
             out.append(i - 1)  # "que faire s'il s'étouffe un jour": a case, not a sign
         elif (t.plain in _DOUBT or morphology.fold(originals[t.source]) in _DOUBT) and {"si", "s"} & {
                 morphology.fold(w) for w in originals[t.source + 1:t.source + 4]}:
@@ -687,6 +688,14 @@ def _what_to_do_when(words: list[str]) -> bool:
     return any(folded[k] in {"quoi", "que", "comment"} and folded[k + 1] == "faire"
                and folded[k + 2] in {"quand", "lorsque", "lorsqu", "si", "s", "en"}
                for k in range(len(folded) - 2))
+
+
+def _can_cause(words: list[str]) -> bool:
+    """"arrêter d'un coup, on peut faire des convulsions": a possibility someone warns of."""
+    folded = [morphology.fold(w) for w in words]
+    return any(folded[k] in {"peut", "peuvent", "pourrait", "pourraient", "risque", "risquent"}
+               and folded[k + 1] in {"faire", "provoquer", "entrainer", "donner", "causer", "declencher"}
+               for k in range(len(folded) - 1))
 
 
 def _if_subject(words: list[str]) -> bool:
