@@ -248,6 +248,13 @@ def test_explain_shows_every_step():
     assert any(not r["declenchee"] for r in data["trace"]["regles"])
 
 
+def test_explain_shows_each_word_read_and_the_entry_it_met():
+    text = run("explain", "--commune", ORLEANS, "Mme 84 ans tombée hier, alcoolo-dépendante").stdout
+    flat = " ".join(text.split())
+    assert "Mots lus" in flat
+    assert "« tombée » → « tomber » (autre forme du mot) : Prévention des chutes" in flat
+
+
 # tests/cas-aveugle-2: a breathing distress in a planned palliative situation is still announced
 # as an emergency (docs/qualite.md): a false alarm kept on purpose, for safety.
 # tests/cas-aveugle-6: a wife with multiple sclerosis whose rights are already granted ("elle a

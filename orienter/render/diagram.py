@@ -231,10 +231,6 @@ def _anchors(boxes: dict[str, Box], links: list[Link]) -> list[tuple[tuple[float
 # --- the decision path of one orientation -------------------------------------------------------
 
 
-_BY = {"forme": "forme exacte", "lemme": "autre forme du mot", "racine": "même racine",
-       "correction": "faute corrigée", "abreviation": "abréviation"}
-
-
 def _decimal(text: str) -> str:
     return re.sub(r"(?<![\w.])([+-]?\d+)\.(\d+)", r"\1,\2", text)
 

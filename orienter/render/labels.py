@@ -24,6 +24,10 @@ MODES = {"sur_place": "sur place", "a_domicile": "à domicile", "telephone": "pa
 WELCOME = {"inconditionnel": "accueil de tous", "preferentiel": "accueil préférentiel",
            "exclusif": "réservé à ces publics"}
 ORIGINS = {"texte": "lu dans le texte", "explicite": "indiqué", "regle": "déduit par une règle"}
+# How a word of the note met its vocabulary entry (explain, the web page).
+MATCHED_BY = {"forme": "forme exacte", "lemme": "autre forme du mot", "racine": "même racine",
+              "correction": "faute de frappe corrigée", "abreviation": "abréviation",
+              "ensemble": "mots rapprochés dans la phrase", "motif": "motif (nombre, durée)"}
 EVENTS = {"creation": "création", "absorption": "absorption", "fusion": "fusion", "renommage": "renommage",
           "fermeture": "fermeture", "autre": "autre"}
 NR = "non renseigné"

@@ -150,6 +150,7 @@ def explain(o: dict[str, Any], labels: dict[str, Any] | None = None, out: Consol
         line(out, Text(f"- {n['libelle']} ", style="") + Text(f"[{n['code']}]", style="dim")
              + Text(f" — {fr.ORIGINS.get(n['origine'], n['origine'])}{hint}"
                     + (" (demandé)" if n.get("demande") else "")), 3)
+    _words_read(out, words, {n["code"]: n["libelle"] for n in o["besoins"]}, criteria)
     out.print(Text("3. Faits", style="bold"))
     if not o["criteres"]:
         line(out, Text("(aucun)", style="dim"), 3)
@@ -190,6 +191,18 @@ def explain(o: dict[str, Any], labels: dict[str, Any] | None = None, out: Consol
     weights = ", ".join(f"{k.replace('fraicheur', 'fraîcheur')} {fr.number(v)}" for k, v in t["ponderations"].items())
     line(out, Text(f"7. Classement (pondérations : {weights} ; + règles)", style="bold"), 0, 3)
     _ranking(out, t["classement"])
+
+
+def _words_read(out: Console, words: dict[str, Any], needs: dict[str, str], criteria: dict[str, str]) -> None:
+    """Every hit: the words as written, the vocabulary entry they met, and how."""
+    hits = [(needs.get(code, code), h) for code, hs in words["besoins"].items() for h in hs]
+    hits += [(criteria.get(code, code), h) for code, hs in words["criteres"].items() for h in hs]
+    if not hits:
+        return
+    line(out, Text("Mots lus :", style="dim"), 3)
+    for name, h in hits:
+        by = fr.MATCHED_BY.get(h["par"], h["par"])
+        line(out, Text(f"« {h['mots']} » → « {h['entree']} » ({by}) : {name}", style="dim"), 5)
 
 
 def _named(text: str, criteria: dict[str, str]) -> str:

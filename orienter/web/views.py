@@ -19,8 +19,6 @@ from orienter.web.state import Loaded
 MAX_ROWS = 200  # directory rows shown at once
 TOP = 8
 
-_BY = {"forme": "forme exacte", "lemme": "autre forme du mot", "racine": "même racine",
-       "correction": "faute de frappe corrigée", "abreviation": "abréviation"}
 _QUALIFIERS = {"hypothese": "hypothèse", "passe": "passé", "proche": "un proche", "demande": "demandé"}
 _PARTS = (("besoin", "besoin"), ("niveau", "niveau"), ("type", "type"), ("public", "public"),
           ("fraicheur", "fraîcheur"), ("regles", "règles"))
@@ -174,7 +172,7 @@ def why(o: dict[str, Any], ld: Loaded) -> dict[str, Any]:
         for code, hits in table.items():
             for h in hits:
                 read.append({"mots": h["mots"], "entree": h["entree"], "vers": name(code), "genre": kind,
-                             "par": _BY.get(h["par"], h["par"]),
+                             "par": fr.MATCHED_BY.get(h["par"], h["par"]),
                              "qualificatifs": ", ".join(_QUALIFIERS.get(q, q) for q in h.get("qualificatifs", []))})
     numbers = [{"nom": criteria.get(code, code), "valeur": fr.yes_no(n["valeur"]), "indice": n["indice"]}
                for code, n in words["nombres"].items()]
