@@ -271,14 +271,15 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 and -16 (the last sets measured): five and four misses, each told in
+# tests/cas-aveugle-15 to -18 (the last sets measured): five, three, two and two misses, each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
 # without an adult CMP).
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
-                "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 4}
+                "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
+                "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -287,7 +288,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-7", "tests/cas-aveugle-8", "tests/cas-aveugle-9",
                                     "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12",
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
-                                    "tests/cas-aveugle-16"])
+                                    "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -648,3 +649,31 @@ def test_end_of_life_mottling_under_a_decided_limitation_is_no_alarm():
             "Cette nuit râles, pauses respiratoires, marbrures aux genoux.")
     out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
     assert not out["urgence"] and "EMSP" in [s["type"] for s in out["suggestions"][:3]]
+
+
+def test_a_seizure_over_in_someone_whose_seizures_are_known_is_no_alarm():
+    def urgent(text: str) -> bool:
+        return json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)["urgence"]
+    assert urgent("il fait une crise convulsive depuis 5 minutes")
+    assert urgent("première crise convulsive ce matin, récupération complète")
+    assert not urgent("épilepsie connue, crise convulsive ce matin, récupération complète, déjà connue")
+    assert not urgent("ATCD : DT en 2019 et crise comitiale de sevrage la même année. Veut arrêter de boire.")
+
+
+def test_care_dated_in_its_own_clause_does_not_date_the_rest():
+    out = json.loads(run("suggest", "--commune", "45234", "--format", "json",
+                         "En 2019 opéré du coeur, douleur thoracique avec sueurs").stdout)
+    assert out["urgence"]
+
+
+def test_violence_heard_and_a_name_initial(lexicon):
+    assert "violence_en_cours" in lexicon.read("j'entends crier, des bruits de coups derrière la porte").facts
+    assert "violence_en_cours" not in lexicon.read("il hurle sur son chien").facts
+    assert "maladie_grave" not in lexicon.read("Mme K., 80 ans, vit seule").facts
+    assert "maladie_grave" in lexicon.read("K du sein métastatique").facts
+
+
+def test_means_given_up_long_ago_are_no_means(lexicon):
+    reading = lexicon.read("Il a vendu ses fusils il y a des années.")
+    assert "moyens_suicide" not in reading.facts
+    assert "moyens_suicide" in lexicon.read("il a un fusil à la maison").facts

@@ -117,7 +117,8 @@ _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psych
              "connu", "connue", "pris", "prise", "charge"}
 # "MT d'accord pour une HAD", "l'IDE demande un SSIAD": the service asked for, not one in place.
 _TOWARD = {"pour", "vers", "accord", "demande", "demander", "orienter", "adresser", "propose", "proposer"}
-_ADDRESSED = ("->", "→", "=>")  # a transmission's addressee ("AS maternité -> PMI")
+_ADDRESSED = ("->", "→", "=>")
+_CIVILITIES = {"m", "mme", "mlle", "mr", "monsieur", "madame", "mademoiselle", "dr", "docteur", "pr"}  # a transmission's addressee ("AS maternité -> PMI")
 # "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 _SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
               "effectif", "effective", "actif", "active", "regle", "reglee", "obtenu", "obtenue", "acquis", "acquise"}
@@ -237,7 +238,7 @@ class Lexicon:
             # A sentence that says the event was taken in charge puts it in the past.
             words = set(re.findall(r"[a-z]+", morphology.fold(sentence)))
             # Taken in charge, or explored and found normal: the whole sentence is not about now.
-            settled = bool(_HANDLED & words or _explored(morphology.fold(sentence)) or {"rien", "grave"} <= words
+            settled = bool(self._handled_now(sentence) or _explored(morphology.fold(sentence)) or {"rien", "grave"} <= words
                            or _DAY_COUNT.search(morphology.fold(sentence)))
             past_header = False
             # A question, or what follows "il nous faudrait", asks: the needs it names are the
@@ -508,6 +509,9 @@ class Lexicon:
         for idx, word in enumerate(originals):
             folded = morphology.fold(word)
             expansion = self.c.abbreviations.get(folded)
+            # "Mme K.", "M. D.": a name's initial after a civility, not an abbreviation (K, cancer).
+            if expansion and len(folded) == 1 and idx and morphology.fold(originals[idx - 1]) in _CIVILITIES:
+                expansion = None
             # Two-letter abbreviations (AS, TS, PA, OH) are common words in lower case.
             if expansion and (len(folded) > 2 or word.isupper() or folded == "mt"):
                 out.extend(Token(frozenset({part}), part, idx, "abreviation") for part in expansion)
@@ -576,6 +580,16 @@ class Lexicon:
                 return "long"
         return None
 
+    def _handled_now(self, sentence: str) -> bool:
+        """The sentence says the event was taken in charge ("hospitalisé", "transféré") — unless
+        the care is dated in its own clause ("En 2019 opéré du cœur, douleur thoracique avec
+        sueurs"): that date is the operation's, and the pain is of now."""
+        for piece in _CLAUSE.split(sentence):
+            words = re.findall(r"[a-z0-9]+", morphology.fold(piece))
+            if _HANDLED & set(words) and not self._past_delay(words):
+                return True
+        return False
+
     @staticmethod
     def _past_delay(plains: list[str]) -> bool:
         """"il y a 3 ans", "en 2015": a dated event, not the present one."""
@@ -587,6 +601,11 @@ class Lexicon:
             if p == "en" and i + 1 < len(plains) and re.fullmatch(r"(19|20)\d\d", plains[i + 1]):
                 return True
             if re.fullmatch(r"(19|20)\d\d", p) or p in _MONTHS:
+                return True
+            # "la même année", "l'année dernière", "l'an dernier", "la semaine précédente"
+            if p in {"annee", "an", "semaine", "mois"} and (
+                    plains[i - 1:i] == ["meme"] or plains[i + 1:i + 2] in (["derniere"], ["dernier"], ["precedente"],
+                                                                            ["precedent"])):
                 return True
         return False
 
