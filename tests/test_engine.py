@@ -271,7 +271,8 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -18 (the last sets measured): five, three, two and two misses, each told in
+# tests/cas-aveugle-15 to -20 (the last sets measured): five, three, two, two, four and nine misses
+# (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
@@ -279,7 +280,8 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
-                "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2}
+                "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 4,
+                "tests/cas-aveugle-20": 9}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -288,7 +290,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-7", "tests/cas-aveugle-8", "tests/cas-aveugle-9",
                                     "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12",
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
-                                    "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18"])
+                                    "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
+                                    "tests/cas-aveugle-19", "tests/cas-aveugle-20"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -677,3 +680,18 @@ def test_means_given_up_long_ago_are_no_means(lexicon):
     reading = lexicon.read("Il a vendu ses fusils il y a des années.")
     assert "moyens_suicide" not in reading.facts
     assert "moyens_suicide" in lexicon.read("il a un fusil à la maison").facts
+
+
+def test_emergencies_told_by_what_people_do():
+    def numbers(text: str) -> set[str]:
+        out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+        return {a["numero"] for a in out["appels"]} if out["urgence"] else set()
+    assert {"17", "3919"} <= numbers("Son compagnon l'a frappée, il est dans la pièce d'à côté et tape dans les murs.")
+    assert "119" in numbers("Une mère arrive avec son fils de 7 ans, marques de ceinture sur le dos, elle le tape.")
+    assert "15" in numbers("Dans le VSL il s'affaisse sur le siège, ne répond plus quand on lui serre la main.")
+    assert not numbers("Il ne répond plus aux appels de son curateur depuis 2 mois.")
+
+
+def test_a_minors_age_beside_the_person_is_kept_apart(lexicon):
+    reading = lexicon.read("Une mère arrive avec son fils de 7 ans.")
+    assert "age" not in reading.numbers and reading.numbers["age_enfant"][0] == 7

@@ -641,7 +641,13 @@ class Lexicon:
                 previous = re.findall(r"[a-z]+", plain[:m.start()])[-2:]
                 if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"]):
                     continue
-                if code == "age" and _relatives_age(plain[:m.start()]):
+                kin = _relatives_age(plain[:m.start()]) if code == "age" else None
+                if kin:
+                    # Not the person's age; a child's still says a minor is there ("une mère arrive
+                    # avec son fils de 7 ans … maman tape avec la ceinture").
+                    number = next((g for g in m.groups() if g), "")
+                    if kin in _CHILDREN and number.isdigit() and int(number) <= 17:
+                        reading.numbers.setdefault("age_enfant", (int(number), m.group(0).strip()))
                     continue
                 # A motif may write the number in more than one place ("MMSE 22", "22 au test").
                 number = next((g for g in m.groups() if g), None)
@@ -750,13 +756,18 @@ def _inside_longer(found: dict[tuple[str, str], tuple[int, int, bool, Phrase, st
             if any(other != code and oa <= a and b <= ob and (ob - oa) > (b - a) for other, oa, ob in needs)}
 
 
-def _relatives_age(before: str) -> bool:
-    """"avec sa fille de 4 ans", "son mari, 86 ans": the age of someone the note names beside
-    the person. "ma fille de 17 ans" (a parent writing) and "appelle pour son fils de 8 ans" name
-    the person, and keep theirs."""
+def _relatives_age(before: str) -> str | None:
+    """The kin word when the age is of someone the note names beside the person ("avec sa fille
+    de 4 ans", "son mari, 86 ans"). "ma fille de 17 ans" (a parent writing) and "appelle pour son
+    fils de 8 ans" name the person, and keep theirs."""
     words = re.findall(r"[a-z]+", before)[-4:]
-    return any(words[k] in _THIRD_POSSESSIVES and words[k + 1] in _KIN and (k == 0 or words[k - 1] not in _ABOUT)
-               for k in range(len(words) - 1))
+    for k in range(len(words) - 1):
+        if words[k] in _THIRD_POSSESSIVES and words[k + 1] in _KIN and (k == 0 or words[k - 1] not in _ABOUT):
+            return words[k + 1]
+    return None
+
+
+_CHILDREN = {"fille", "fils", "enfant", "bebe", "petite-fille", "petit-fils", "niece", "neveu"}
 
 
 _ABOUT = {"pour", "concernant", "propos", "sujet"}
