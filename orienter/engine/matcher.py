@@ -25,7 +25,7 @@ correction, abbreviation), so that `explain` can show it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from orienter.engine import morphology
@@ -776,14 +776,8 @@ _ABOUT = {"pour", "concernant", "propos", "sujet"}
 def _deny(reading: Reading, hits: list[Hit]) -> None:
     """Hits already read that a later answer denies ("fièvre : non")."""
     for hit in hits:
-        target = reading.needs if hit.kind == "besoin" else reading.facts
-        kept = [h for h in target.get(hit.code, []) if h is not hit]
-        if kept:
-            target[hit.code] = kept
-        else:
-            target.pop(hit.code, None)
-        reading.negated.append(Hit(hit.kind, hit.code, hit.words, True, hit.corrected, hit.matched, hit.via,
-                                   hit.qualifiers))
+        _withdraw(reading, hit)
+        reading.negated.append(replace(hit, negated=True))
 
 
 def _requalify(reading: Reading, hits: list[Hit], qualifier: str, cancelled_by: dict[str, set[str]]) -> None:
@@ -791,14 +785,18 @@ def _requalify(reading: Reading, hits: list[Hit], qualifier: str, cancelled_by: 
     for hit in hits:
         if qualifier in hit.qualifiers or qualifier not in cancelled_by.get(hit.code, set()):
             continue
-        target = reading.needs if hit.kind == "besoin" else reading.facts
-        kept = [h for h in target.get(hit.code, []) if h is not hit]
-        if kept:
-            target[hit.code] = kept
-        else:
-            target.pop(hit.code, None)
-        reading.set_aside.append(Hit(hit.kind, hit.code, hit.words, hit.negated, hit.corrected, hit.matched,
-                                     hit.via, (*hit.qualifiers, qualifier)))
+        _withdraw(reading, hit)
+        reading.set_aside.append(replace(hit, qualifiers=(*hit.qualifiers, qualifier)))
+
+
+def _withdraw(reading: Reading, hit: Hit) -> None:
+    """Take back a hit already counted among the needs or the facts."""
+    target = reading.needs if hit.kind == "besoin" else reading.facts
+    kept = [h for h in target.get(hit.code, []) if h is not hit]
+    if kept:
+        target[hit.code] = kept
+    else:
+        target.pop(hit.code, None)
 
 
 def _mark_ne_plus(tokens: list[Token]) -> list[Token]:

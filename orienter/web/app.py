@@ -238,8 +238,7 @@ class WebApp:
         try:
             answer = views.orientation(ld, form)
         except OrienterError as exc:
-            return self.render("orienter.html", 400, page="orienter", form=form, choix=views.choices(ld),
-                               reponse=None, erreur=views.message(exc.text))
+            return self._refused(ld, form, exc)
         from markupsafe import Markup
 
         answer["fiche"] = Markup(answer["fiche"])
@@ -253,9 +252,13 @@ class WebApp:
         try:
             page = views.standalone_sheet(ld, form)
         except OrienterError as exc:
-            return self.render("orienter.html", 400, page="orienter", form=form, choix=views.choices(ld),
-                               reponse=None, erreur=views.message(exc.text))
+            return self._refused(ld, form, exc)
         return Response(200, page.encode("utf-8"), styles=tuple(_inline_styles(page)))
+
+    def _refused(self, ld: Any, form: Any, exc: OrienterError) -> Response:
+        """The form again, as filled in, with the French reason it was refused."""
+        return self.render("orienter.html", 400, page="orienter", form=form, choix=views.choices(ld),
+                           reponse=None, erreur=views.message(exc.text))
 
     def post_communes(self, request: Request) -> Response:
         ld = self.loaded("orienter")
