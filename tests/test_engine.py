@@ -519,6 +519,9 @@ def test_a_relative_writes_the_temperature_bare(lexicon):
     assert lexicon.read("Il a 39,6 ce matin, il tousse").numbers["temperature"][0] == 39.6
     assert lexicon.read("elle fait 38 de fièvre").numbers["temperature"][0] == 38
     assert "temperature" not in lexicon.read("il a 39,5 kg à la pesée").numbers
+    # followed by a comma, as notes go on: "T 39,4, désorientée"
+    assert lexicon.read("T 39,4, désorientée").numbers["temperature"][0] == 39.4
+    assert lexicon.read("il a 39,6, il tousse").numbers["temperature"][0] == 39.6
 
 
 def test_bleeding_told_without_the_word_blood(lexicon):
