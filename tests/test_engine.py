@@ -271,8 +271,8 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -20 (the last sets measured): five, three, two, two, four and nine misses
-# (mesure-20 was the hardest first run, 38/50), each told in
+# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, nine and one
+# misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
@@ -281,7 +281,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 4,
-                "tests/cas-aveugle-20": 9}
+                "tests/cas-aveugle-20": 9, "tests/cas-aveugle-22": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -291,7 +291,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12",
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
                                     "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
-                                    "tests/cas-aveugle-19", "tests/cas-aveugle-20"])
+                                    "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-22"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -698,3 +698,12 @@ def test_emergencies_told_by_what_people_do():
 def test_a_minors_age_beside_the_person_is_kept_apart(lexicon):
     reading = lexicon.read("Une mère arrive avec son fils de 7 ans.")
     assert "age" not in reading.numbers and reading.numbers["age_enfant"][0] == 7
+
+
+def test_signs_of_abuse_a_carer_sees_on_a_toddler():
+    text = ("Crèche. Lou, 2 ans. Bleus sur le dos et les fesses, d'âges différents, petite brûlure ronde type "
+            "cigarette, sursaute dès qu'un adulte lève la main. Le père a dit qu'elle va prendre une raclée.")
+    out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+    assert out["urgence"] and "119" in {a["numero"] for a in out["appels"]}
+    calm = json.loads(run("suggest", "--commune", "45234", "--format", "json", "il a un pull bleu sur le dos").stdout)
+    assert not calm["urgence"]
