@@ -271,8 +271,8 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, nine and one
-# misses (mesure-20 was the hardest first run, 38/50), each told in
+# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, nine, four and
+# one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
@@ -281,7 +281,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 4,
-                "tests/cas-aveugle-20": 9, "tests/cas-aveugle-22": 1}
+                "tests/cas-aveugle-20": 9, "tests/cas-aveugle-21": 4, "tests/cas-aveugle-22": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -291,7 +291,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-10", "tests/cas-aveugle-11", "tests/cas-aveugle-12",
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
                                     "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
-                                    "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-22"])
+                                    "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
+                                    "tests/cas-aveugle-22"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -707,3 +708,10 @@ def test_signs_of_abuse_a_carer_sees_on_a_toddler():
     assert out["urgence"] and "119" in {a["numero"] for a in out["appels"]}
     calm = json.loads(run("suggest", "--commune", "45234", "--format", "json", "il a un pull bleu sur le dos").stdout)
     assert not calm["urgence"]
+
+
+def test_a_severe_asthma_attack_and_round_burns_some_old(lexicon):
+    asthma = lexicon.read("asthmatique, 8 bouffées de Ventoline sans effet, ne finit pas ses phrases, lèvres bleutées")
+    assert "detresse_respiratoire" in asthma.facts
+    burns = lexicon.read("Sur les avant-bras plusieurs brûlures rondes de même taille, certaines anciennes.")
+    assert "violence_subie" in burns.facts

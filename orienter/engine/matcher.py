@@ -744,6 +744,8 @@ def _pluperfect(plains: list[str]) -> bool:
 def _qualifies_previous(clause: str) -> bool:
     """A short clause that only qualifies the one before: "dyspnée, connue et stable depuis des mois"."""
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    if {"certaines", "certains", "quelques", "dont"} & set(words):
+        return False  # "brûlures rondes, certaines anciennes": some old, so others are not
     return 0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
                                     or _explored(" ".join(words)))
 
