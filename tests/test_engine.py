@@ -271,7 +271,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, nine, four and
+# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, seven, four and
 # one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
@@ -281,7 +281,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 4,
-                "tests/cas-aveugle-20": 9, "tests/cas-aveugle-21": 4, "tests/cas-aveugle-22": 1}
+                "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 4, "tests/cas-aveugle-22": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -671,6 +671,30 @@ def test_care_dated_in_its_own_clause_does_not_date_the_rest():
     out = json.loads(run("suggest", "--commune", "45234", "--format", "json",
                          "En 2019 opéré du coeur, douleur thoracique avec sueurs").stdout)
     assert out["urgence"]
+
+
+def urgent_numbers(text: str) -> set[str]:
+    out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+    return {a["numero"] for a in out["appels"]} if out["urgence"] else set()
+
+
+def test_signs_a_doctor_has_since_cleared_are_no_alarm():
+    assert not urgent_numbers("Appelle pour serrement dans la poitrine. Angor connu, ECG superposable, douleur "
+                              "disparue : pas d'indication de transfert. Il n'en peut plus avec sa femme.")
+    assert not urgent_numbers("Amenée par les pompiers ce matin après chute, restée au sol 3h, pas de fracture.")
+    # told in the same sentence, by a relative, or after the doctor: still of now
+    assert "15" in urgent_numbers("Douleur thoracique depuis 20 minutes, pas d'indication de transfert selon sa fille.")
+    assert "15" in urgent_numbers("Vu par SOS Médecins hier, pas d'indication de transfert. Ce matin il ne parle "
+                                  "plus, bouche de travers, bras droit qui tombe.")
+    assert "3114" in urgent_numbers("Pas d'indication d'hospitalisation selon le psychiatre, mais il dit qu'il va se "
+                                    "pendre ce soir, il a acheté la corde.")
+
+
+def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
+    assert {"15", "3114"} <= urgent_numbers("Il veut se pendre.")
+    assert {"15", "3114"} <= urgent_numbers("Elle parle de sauter du pont.")
+    assert not urgent_numbers("Il y a 10 ans il avait voulu se jeter sous un train, stable depuis, suivi CMP.")
+    assert "idees_suicidaires" not in lexicon.read("Elle a peur que son fils se noie dans la piscine.").facts
 
 
 def test_violence_heard_and_a_name_initial(lexicon):

@@ -59,6 +59,13 @@ _MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aou
 # An event already taken in charge: "hospitalisé cette nuit (AVC)" is not a call to make now.
 _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "admis", "admise", "transfere",
             "transferee", "opere", "operee", "pris en charge", "rechauffe", "rechauffee"}
+# The emergency chain already took the event: "amenée par les pompiers ce matin après chute".
+_BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
+                      r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b")
+# A doctor saw the person after the signs told before and decided: they are not of now.
+_CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
+                      r"|hospit|adresser)|\bretour (?:au |a )?domicile (?:valide|autorise|decide)|\bsortie (?:validee"
+                      r"|autorisee) par|\burgence vitale (?:ecartee|eliminee)|\bpas d['’ ]?urgence vitale")
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
             "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement",
@@ -231,6 +238,7 @@ class Lexicon:
     def read(self, text: str) -> Reading:
         reading = Reading()
         first = True
+        told_before: list[Hit] = []
         for sentence in _SENTENCE.split(text):
             if not sentence.strip():
                 continue
@@ -289,6 +297,11 @@ class Lexicon:
                         clauses[before - 1].past = True
                 previous = reading.recent
             self._combinations(clauses, reading)
+            if _CLEARED.search(morphology.fold(sentence)) and _KIN.isdisjoint(words):
+                # Only what was told before: in "Douleur depuis 20 min, pas d'indication de
+                # transfert selon sa fille" nobody examined anything.
+                _requalify(reading, told_before, "ecarte", self.cancelled_by)
+            told_before = [h for hits in reading.facts.values() for h in hits]
         if "age" in self.patterns and "age" not in reading.numbers:
             _approximate_age(text, reading)
         if reading.involved_types and _RECONNECT.search(morphology.fold(text)):
@@ -585,8 +598,9 @@ class Lexicon:
         the care is dated in its own clause ("En 2019 opéré du cœur, douleur thoracique avec
         sueurs"): that date is the operation's, and the pain is of now."""
         for piece in _CLAUSE.split(sentence):
-            words = re.findall(r"[a-z0-9]+", morphology.fold(piece))
-            if _HANDLED & set(words) and not self._past_delay(words):
+            folded = morphology.fold(piece)
+            words = re.findall(r"[a-z0-9]+", folded)
+            if (_HANDLED & set(words) or _BROUGHT.search(folded)) and not self._past_delay(words):
                 return True
         return False
 

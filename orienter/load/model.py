@@ -370,8 +370,9 @@ class FichierTypes(Strict):
 
 
 # How a hit of the text is qualified (matcher.py): a suspected diagnosis, a past event, a fact
-# about a relative. An entry lists the qualifiers that cancel its hits.
-Qualificatif = Literal["hypothese", "passe", "proche", "demande"]
+# about a relative, a sign a doctor has since examined and cleared ("pas d'indication de
+# transfert"). An entry lists the qualifiers that cancel its hits.
+Qualificatif = Literal["hypothese", "passe", "proche", "demande", "ecarte"]
 
 
 @strict

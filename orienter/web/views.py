@@ -19,7 +19,8 @@ from orienter.web.state import Loaded
 MAX_ROWS = 200  # directory rows shown at once
 TOP = 8
 
-_QUALIFIERS = {"hypothese": "hypothèse", "passe": "passé", "proche": "un proche", "demande": "demandé"}
+_QUALIFIERS = {"hypothese": "hypothèse", "passe": "passé", "proche": "un proche", "demande": "demandé",
+               "ecarte": "écarté par un avis médical"}
 _PARTS = (("besoin", "besoin"), ("niveau", "niveau"), ("type", "type"), ("public", "public"),
           ("fraicheur", "fraîcheur"), ("regles", "règles"))
 
