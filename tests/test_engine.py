@@ -697,6 +697,39 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     assert "idees_suicidaires" not in lexicon.read("Elle a peur que son fils se noie dans la piscine.").facts
 
 
+@pytest.mark.parametrize("text, number", [
+    ("Saigne du nez depuis 1h sous Eliquis, ça ne s'arrête pas.", "15"),
+    ("Selles noires depuis hier, il a fait un malaise en se levant, très pâle.", "15"),
+    ("Glycémie à 0,35, il transpire, il est confus.", "15"),
+    ("La jambe gauche est froide et blanche, très douloureuse depuis 2 heures.", "15"),
+    ("Mal de tête brutal, le pire de sa vie, elle vomit.", "15"),
+    ("Fièvre, raideur de la nuque et taches violacées sur les jambes.", "15"),
+    ("Chute dans l'escalier, il ne sent plus ses jambes.", "15"),
+    ("On entend le voisin frapper sa femme, elle hurle.", "17"),
+    ("Volets fermés depuis 3 jours, on l'entend gémir derrière la porte, elle n'ouvre pas.", "15"),
+    ("Son fils de 3 ans s'est renversé l'eau bouillante sur le bras et le torse.", "15"),
+    ("L'enfant a avalé les cachets de sa grand-mère.", "15"),
+    ("Il a pris 30 comprimés de Doliprane hier soir.", "15"),
+    ("Il bave d'un côté et ne peut plus lever le bras depuis ce midi.", "15"),
+    ("Il est tout gris, en sueur, se tient la poitrine.", "15"),
+])
+def test_signs_of_the_regulation_criteria_told_plainly(text, number):
+    assert number in urgent_numbers(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "Brûlure au premier degré sur le dos de la main en cuisinant, pansement fait par l'IDE.",
+    "Selles noires sous Tardyferon, le médecin a dit que c'était le fer.",
+    "Saignement de nez hier soir qui s'est arrêté seul en 5 minutes.",
+    "Il a bien avalé ses cachets ce matin, l'infirmière vérifie le pilulier.",
+    "Purpura de Bateman sur les avant-bras, sous Kardégic, pas de fièvre.",
+    "Il a les pieds froids l'hiver, artérite connue suivie par le cardiologue.",
+    "Locataire seul, appartement encombré du sol au plafond, plaintes des voisins, refuse d'ouvrir.",
+])
+def test_everyday_words_near_those_signs_are_no_alarm(text):
+    assert not urgent_numbers(text), text
+
+
 def test_violence_heard_and_a_name_initial(lexicon):
     assert "violence_en_cours" in lexicon.read("j'entends crier, des bruits de coups derrière la porte").facts
     assert "violence_en_cours" not in lexicon.read("il hurle sur son chien").facts

@@ -60,7 +60,7 @@ _MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aou
 _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "admis", "admise", "transfere",
             "transferee", "opere", "operee", "pris en charge", "rechauffe", "rechauffee"}
 # The emergency chain already took the event: "amenée par les pompiers ce matin après chute".
-_BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
+_BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
                       r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b")
 # A doctor saw the person after the signs told before and decided: they are not of now.
 _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
@@ -297,9 +297,11 @@ class Lexicon:
                         clauses[before - 1].past = True
                 previous = reading.recent
             self._combinations(clauses, reading)
-            if _CLEARED.search(morphology.fold(sentence)) and _KIN.isdisjoint(words):
+            folded = morphology.fold(sentence)
+            if (_CLEARED.search(folded) or _BROUGHT.search(folded)) and _KIN.isdisjoint(words):
                 # Only what was told before: in "Douleur depuis 20 min, pas d'indication de
-                # transfert selon sa fille" nobody examined anything.
+                # transfert selon sa fille" nobody examined anything. "Hier soir malaise au bar.
+                # Les pompiers m'ont emmené aux urgences": the chain of emergency care took it.
                 _requalify(reading, told_before, "ecarte", self.cancelled_by)
             told_before = [h for hits in reading.facts.values() for h in hits]
         if "age" in self.patterns and "age" not in reading.numbers:
