@@ -712,6 +712,14 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Il a pris 30 comprimés de Doliprane hier soir.", "15"),
     ("Il bave d'un côté et ne peut plus lever le bras depuis ce midi.", "15"),
     ("Il est tout gris, en sueur, se tient la poitrine.", "15"),
+    ("L'élève a écrit dans une lettre qu'elle va se suicider ce soir avec les médicaments de sa mère.", "3114"),
+    ("Salarié qui dit qu'il ne voit plus de sortie, qu'il a préparé une corde dans son garage.", "3114"),
+    ("Le locataire du 3e sent le gaz et ne répond pas, odeur forte dans l'escalier.", "112"),
+    ("Une odeur de gaz dans l'appartement, la dame a mal à la tête et vomit.", "15"),
+    ("Elle est enceinte de 7 mois, perd du sang et a très mal au ventre.", "15"),
+    ("Ma mère ne me reconnaît plus depuis ce matin, elle a 39 de fièvre et tousse.", "15"),
+    ("Une jeune fille dit que son père la frappe, il l'attend à la sortie du collège.", "119"),
+    ("Elle a fait une réaction allergique, son visage gonfle et elle a du mal à respirer.", "15"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -725,6 +733,11 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Purpura de Bateman sur les avant-bras, sous Kardégic, pas de fièvre.",
     "Il a les pieds froids l'hiver, artérite connue suivie par le cardiologue.",
     "Locataire seul, appartement encombré du sol au plafond, plaintes des voisins, refuse d'ouvrir.",
+    "Chaudière en panne depuis une semaine, il a froid, maux de tête le matin.",
+    "Le visage gonflé après sa chute de la semaine dernière, il respire bien.",
+    "Enceinte de 5 mois, suivie par la PMI, tout va bien.",
+    "J'ai fait une tentative de suicide il y a 8 ans, aujourd'hui pas d'idées de mort, vraiment pas.",
+    "Il y a 8 ans elle a essayé de se suicider avec des médicaments, stable depuis.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text

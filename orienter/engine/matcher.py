@@ -483,8 +483,11 @@ class Lexicon:
 
     def _denied(self, phrase: Phrase, tokens: list[Token], start: int, end: int,
                 cues: list[int], unable: list[int]) -> bool:
-        negated = any(0 < start - c <= _SCOPE for c in cues) or any(
-            t.plain in _NEGATIONS_AFTER for t in tokens[end:end + 2])
+        # "ne me reconnaît plus depuis ce matin": the time since is said of the denied state,
+        # never denied itself.
+        since = tokens[start].plain == "depuis"
+        negated = not since and (any(0 < start - c <= _SCOPE for c in cues) or any(
+            t.plain in _NEGATIONS_AFTER for t in tokens[end:end + 2]))
         # "ne peut plus faire sa toilette seul" denies the autonomy phrase only.
         if phrase.code in self.cancels and any(0 < start - c <= _SCOPE for c in unable):
             negated = True
