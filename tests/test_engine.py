@@ -276,12 +276,16 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
-# without an adult CMP).
+# without an adult CMP). tests/cas-aveugle-24 (work, school, study): the age read is the
+# jobseeker's (58) while the establishment is for her mother of 91; a wrist fracture with a
+# prescribed toilet still puts the DAC, the SMR and the geriatric team before the SAD; "test de
+# grossesse positif fait à l'infirmerie" reads the test as done, not the pregnancy to follow.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 4,
-                "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 4, "tests/cas-aveugle-22": 1}
+                "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 4, "tests/cas-aveugle-22": 1,
+                "tests/cas-aveugle-24": 3}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -292,7 +296,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
                                     "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
                                     "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
-                                    "tests/cas-aveugle-22"])
+                                    "tests/cas-aveugle-22", "tests/cas-aveugle-24"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -741,6 +745,32 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
+
+
+def test_a_threat_of_death_by_someone_else_is_violence_one_s_own_is_an_idea(lexicon):
+    assert {"17", "3919"} <= urgent_numbers("Son conjoint a un couteau et crie qu'il va la tuer, elle s'est enfermée.")
+    reading = lexicon.read("Il a crié 'je veux mourir, je vais me tuer' pendant la dispute.")
+    assert "violence_en_cours" not in reading.facts and "idees_suicidaires" in reading.facts
+    assert not urgent_numbers("Il a un fusil de chasse, il chasse le dimanche, il crie beaucoup sur son chien.")
+
+
+def test_a_prescription_names_the_care_asked_for(lexicon):
+    reading = lexicon.read("Le médecin a fait une ordonnance pour des soins d'hygiène à domicile.")
+    assert any("demande" in h.qualifiers for h in reading.needs["soins-infirmiers-domicile"])
+
+
+@pytest.mark.parametrize("text, need", [
+    ("Cauchemars toutes les nuits, sursauts au moindre bruit, images qui reviennent.", "sante-mentale"),
+    ("Son père boit tous les soirs, il devient méchant en paroles.", "addiction"),
+    ("A perdu ses papiers d'identité, besoin d'un accompagnement social.", "aide-sociale"),
+])
+def test_needs_told_by_their_signs(lexicon, text, need):
+    assert need in lexicon.read(text).needs, text
+
+
+def test_where_one_lives_is_no_domiciliation(lexicon):
+    assert "domiciliation" not in lexicon.read("Sa mère, domiciliée à Lorris, GIR 2.").needs
+    assert "domiciliation" in lexicon.read("Il a besoin d'une domiciliation.").needs
 
 
 def test_violence_heard_and_a_name_initial(lexicon):

@@ -47,6 +47,9 @@ _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "pro
 _REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "recherchons", "rechercher", "souhaite",
              "souhaitons", "souhaiterait", "souhaiterais", "souhaiterions", "voudrais", "voudrait", "voudrions",
              "aimerais", "aimerait", "aimerions", "demande", "demandons", "sollicite", "trouver", "faudrait"}
+# "une ordonnance pour des soins d'hygiène à domicile": a prescription names the care asked for.
+_PRESCRIBED = {"ordonnance", "ordonnances", "prescription", "prescriptions", "prescrit", "prescrite", "prescrits",
+               "prescrites", "ordo"}
 _HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
 # Past, and chronic or already explored: not the event of today.
 _PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "anciennes", "autrefois", "jadis",
@@ -394,7 +397,7 @@ class Lexicon:
         plains = [t.plain for t in tokens]
         cues, unable = self._negation_cues(tokens)
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES] + _fears_and_doubts(tokens, originals)
-        requests = [i for i, p in enumerate(plains) if p in _REQUESTS]
+        requests = [i for i, p in enumerate(plains) if p in _REQUESTS or p in _PRESCRIBED]
         present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
         now = any(p in _PRESENT and p not in _ONSET for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
