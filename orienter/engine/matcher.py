@@ -207,6 +207,7 @@ class Reading:
     involved_types: dict[str, str] = field(default_factory=dict)
     corrections: list[tuple[str, str]] = field(default_factory=list)
     recent: list[Hit] = field(default_factory=list)  # the last clause's hits (a later clause may qualify them)
+    elder_relative: tuple[int, str] | None = None  # "sa mère, 91 ans": an older relative's age
 
 
 class _Known:
@@ -309,6 +310,7 @@ class Lexicon:
             told_before = [h for hits in reading.facts.values() for h in hits]
         if "age" in self.patterns and "age" not in reading.numbers:
             _approximate_age(text, reading)
+        _age_of_whom_the_note_asks(reading)
         if reading.involved_types and _RECONNECT.search(morphology.fold(text)):
             # "suivi au CMP … ne s'y présente plus depuis 2 mois … comment renouer le suivi ?":
             # a service the person has left is one to reconnect with, not one already in place.
@@ -657,19 +659,24 @@ class Lexicon:
     def _numbers(self, sentence: str, reading: Reading) -> None:
         plain = " " + re.sub(r"\s+", " ", morphology.fold(sentence)).strip()
         for code, pattern in self.patterns.items():
-            if code in reading.numbers:
+            # Ages go on being read once the person's is known: a relative's may follow.
+            if code in reading.numbers and code != "age":
                 continue
             for m in pattern.finditer(plain):
                 previous = re.findall(r"[a-z]+", plain[:m.start()])[-2:]
                 if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"]):
                     continue
                 kin = _relatives_age(plain[:m.start()]) if code == "age" else None
+                if code in reading.numbers and not kin:
+                    continue
                 if kin:
                     # Not the person's age; a child's still says a minor is there ("une mère arrive
                     # avec son fils de 7 ans … maman tape avec la ceinture").
                     number = next((g for g in m.groups() if g), "")
                     if kin in _CHILDREN and number.isdigit() and int(number) <= 17:
                         reading.numbers.setdefault("age_enfant", (int(number), m.group(0).strip()))
+                    elif number.isdigit() and int(number) >= 60 and reading.elder_relative is None:
+                        reading.elder_relative = (int(number), f"{_ACCENTED.get(kin, kin)}, {m.group(0).strip()}")
                     continue
                 # A motif may write the number in more than one place ("MMSE 22", "22 au test").
                 number = next((g for g in m.groups() if g), None)
@@ -678,7 +685,8 @@ class Lexicon:
                 except (AttributeError, ValueError):
                     continue
                 reading.numbers[code] = (int(value) if value.is_integer() else value, m.group(0).strip())
-                break
+                if code != "age":
+                    break
         for code, pattern in self.flag_patterns.items():
             m = pattern.search(plain)
             if m and code not in reading.facts:
@@ -778,6 +786,22 @@ def _inside_longer(found: dict[tuple[str, str], tuple[int, int, bool, Phrase, st
     needs = [(code, a, b) for (kind, code), (a, b, neg, _, _) in found.items() if kind == "besoin" and not neg]
     return {code for code, a, b in needs
             if any(other != code and oa <= a and b <= ob and (ob - oa) > (b - a) for other, oa, ob in needs)}
+
+
+_ACCENTED = {"mere": "mère", "pere": "père", "frere": "frère", "soeur": "sœur", "epouse": "épouse", "epoux": "époux",
+             "belle-mere": "belle-mère", "beau-pere": "beau-père", "grand-mere": "grand-mère", "grand-pere": "grand-père"}
+# Needs of old age only: when the note asks for them, it asks for the older relative it names.
+_ELDER_NEEDS = {"hebergement-dependance", "droits-autonomie", "accueil-de-jour"}
+
+
+def _age_of_whom_the_note_asks(reading: Reading) -> None:
+    """"Mme L., 58 ans, ... sa mère, 91 ans, GIR 2, entrée en maison de retraite": the writer's
+    client is 58, the establishment is for her mother: the orientation takes the mother's age."""
+    own = reading.numbers.get("age")
+    if own is None or reading.elder_relative is None or own[0] >= 60:
+        return
+    if _ELDER_NEEDS & set(reading.needs):
+        reading.numbers["age"] = reading.elder_relative
 
 
 def _relatives_age(before: str) -> str | None:

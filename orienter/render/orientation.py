@@ -154,9 +154,12 @@ def explain(o: dict[str, Any], labels: dict[str, Any] | None = None, out: Consol
     out.print(Text("3. Faits", style="bold"))
     if not o["criteres"]:
         line(out, Text("(aucun)", style="dim"), 3)
+    numbers = words.get("nombres", {})
     for k, v in o["criteres"].items():
         name = criteria.get(k) or k.replace("_", " ").capitalize()
-        line(out, Text(f"- {name} : {fr.yes_no(v)}"), 3)
+        # The words a number was read from ("mere, 91 ans": the note asks for the mother).
+        said = f" (« {numbers[k]['indice']} »)" if k in numbers and numbers[k]["valeur"] == v else ""
+        line(out, Text(f"- {name} : {fr.yes_no(v)}{said}"), 3)
     for neg in words["negations"]:
         line(out, Text(f"- nié : {criteria.get(neg['code'], neg['code'])} (« {neg['mots']} »)", style="dim"), 3)
     for typ, w in words["refus"].items():
