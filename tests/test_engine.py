@@ -282,7 +282,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 3,
-                "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 4, "tests/cas-aveugle-22": 1,
+                "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1}
 
 
@@ -761,6 +761,7 @@ def test_a_prescription_names_the_care_asked_for(lexicon):
     ("Cauchemars toutes les nuits, sursauts au moindre bruit, images qui reviennent.", "sante-mentale"),
     ("Son père boit tous les soirs, il devient méchant en paroles.", "addiction"),
     ("A perdu ses papiers d'identité, besoin d'un accompagnement social.", "aide-sociale"),
+    ("Veuf depuis 4 mois, plus rien ne l'intéresse, le MT a débuté Seroplex.", "sante-mentale"),
 ])
 def test_needs_told_by_their_signs(lexicon, text, need):
     assert need in lexicon.read(text).needs, text
@@ -783,6 +784,14 @@ def test_a_planned_discharge_is_no_organisational_factor_and_needs_no_had():
     assert not data["complexite"]["complexe"]
     top = [s["type"] for s in data["suggestions"][:3]]
     assert "SAD" in top and "HAD" not in top
+
+
+def test_a_pain_said_gone_since_is_no_alarm():
+    assert not urgent_numbers("Crises où le coeur s'emballe, j'ai mal dans la poitrine, 3 fois ce mois-ci ; "
+                              "ECG normal aux urgences. Aucune douleur aujourd'hui.")
+    assert "15" in urgent_numbers("Douleur thoracique depuis 1h. Aucune douleur aujourd'hui selon sa fille.")
+    assert "15" in urgent_numbers("Douleur thoracique hier soir. Aucune douleur aujourd'hui. Ce matin elle a du "
+                                  "mal à respirer, lèvres bleues.")
 
 
 def test_where_one_lives_is_no_domiciliation(lexicon):

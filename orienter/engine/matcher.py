@@ -68,7 +68,13 @@ _BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transpor
 # A doctor saw the person after the signs told before and decided: they are not of now.
 _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
                       r"|hospit|adresser)|\bretour (?:au |a )?domicile (?:valide|autorise|decide)|\bsortie (?:validee"
-                      r"|autorisee) par|\burgence vitale (?:ecartee|eliminee)|\bpas d['’ ]?urgence vitale")
+                      r"|autorisee) par|\burgence vitale (?:ecartee|eliminee)|\bpas d['’ ]?urgence vitale"
+                      r"|\basymptomatique (?:ce jour|aujourd.hui|actuellement|a l.examen)")
+# The pain told before is gone now ("Aucune douleur aujourd'hui", "douleur disparue").
+_PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs? (?:aujourd.hui|actuellement|ce jour|ce matin"
+                        r"|a l.examen|au moment|depuis)|\bdouleurs? (?:disparue|a disparu|ont disparu|passee|calmee"
+                        r"|resolutive|cedee|a cede)\b")
+_PAIN_CODES = ("douleur_thoracique", "malaise_coronarien_atypique")
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
             "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement",
@@ -307,6 +313,8 @@ class Lexicon:
                 # transfert selon sa fille" nobody examined anything. "Hier soir malaise au bar.
                 # Les pompiers m'ont emmené aux urgences": the chain of emergency care took it.
                 _requalify(reading, told_before, "ecarte", self.cancelled_by)
+            if _PAIN_GONE.search(folded) and _KIN.isdisjoint(words):
+                _requalify(reading, [h for h in told_before if h.code in _PAIN_CODES], "ecarte", self.cancelled_by)
             told_before = [h for hits in reading.facts.values() for h in hits]
         if "age" in self.patterns and "age" not in reading.numbers:
             _approximate_age(text, reading)
