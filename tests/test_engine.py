@@ -294,7 +294,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
                                     "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
                                     "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
-                                    "tests/cas-aveugle-22", "tests/cas-aveugle-24"])
+                                    "tests/cas-aveugle-22", "tests/cas-aveugle-24", "tests/cas-aveugle-26"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -722,6 +722,8 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Ma mère ne me reconnaît plus depuis ce matin, elle a 39 de fièvre et tousse.", "15"),
     ("Une jeune fille dit que son père la frappe, il l'attend à la sortie du collège.", "119"),
     ("Elle a fait une réaction allergique, son visage gonfle et elle a du mal à respirer.", "15"),
+    ("Bébé de 4 mois avec un hématome sur la joue, la mère ne sait pas l'expliquer.", "119"),
+    ("Enfant de 3 ans avec des hématomes sur le dos et les cuisses.", "119"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -740,6 +742,11 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Enceinte de 5 mois, suivie par la PMI, tout va bien.",
     "J'ai fait une tentative de suicide il y a 8 ans, aujourd'hui pas d'idées de mort, vraiment pas.",
     "Il y a 8 ans elle a essayé de se suicider avec des médicaments, stable depuis.",
+    "Petite ecchymose frontale : tombé de trottinette hier, même récit par l'enfant et par la mère, enfant de 5 ans.",
+    "Mme 85 ans sous AVK, hématome de la cuisse après une chute.",
+    "Insuffisance cardiaque stable, douleur thoracique atypique déjà explorée, ECG du jour superposable.",
+    "Cancer stade IV, palliatif exclusif. Petite hémoptysie (crachats striés) la semaine dernière, Hb stable.",
+    "Fin de vie à domicile, prescriptions anticipées faites ; depuis 2 nuits il râle, l'infirmière a expliqué.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
@@ -792,6 +799,21 @@ def test_a_pain_said_gone_since_is_no_alarm():
     assert "15" in urgent_numbers("Douleur thoracique depuis 1h. Aucune douleur aujourd'hui selon sa fille.")
     assert "15" in urgent_numbers("Douleur thoracique hier soir. Aucune douleur aujourd'hui. Ce matin elle a du "
                                   "mal à respirer, lèvres bleues.")
+
+
+def test_living_under_a_bridge_is_homelessness(lexicon):
+    assert "sans_domicile" in lexicon.read("Homme de 50 ans, vit sous un pont depuis 2 ans.").facts
+
+
+def test_what_a_couple_agrees_to_is_asked_for(lexicon):
+    reading = lexicon.read("Le couple est d'accord pour une entrée en établissement.")
+    assert any("demande" in h.qualifiers for h in reading.needs["hebergement-dependance"])
+
+
+def test_prevention_for_a_child_under_six_goes_to_the_pmi():
+    data = suggest_json("--commune", "45030", "Enfant de 5 ans, polycaries, jamais vu de dentiste ; il faudrait "
+                                              "un relais pour la prévention et le suivi de santé.")
+    assert "PMI" in [s["type"] for s in data["suggestions"][:3]]
 
 
 def test_where_one_lives_is_no_domiciliation(lexicon):

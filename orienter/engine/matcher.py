@@ -46,7 +46,8 @@ _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "pro
 # describe on the way: the request is why they write.
 _REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "recherchons", "rechercher", "souhaite",
              "souhaitons", "souhaiterait", "souhaiterais", "souhaiterions", "voudrais", "voudrait", "voudrions",
-             "aimerais", "aimerait", "aimerions", "demande", "demandons", "sollicite", "trouver", "faudrait"}
+             "aimerais", "aimerait", "aimerions", "demande", "demandons", "sollicite", "trouver", "faudrait",
+             "accord"}  # "le couple est d'accord pour une entrée en établissement"
 # "une ordonnance pour des soins d'hygiène à domicile": a prescription names the care asked for.
 _PRESCRIBED = {"ordonnance", "ordonnances", "prescription", "prescriptions", "prescrit", "prescrite", "prescrits",
                "prescrites", "ordo"}
@@ -99,7 +100,9 @@ _DAY_COUNT = re.compile(r"\bj\s?\+?\s?([2-9]|[1-9]\d)\b")
 _PROGRESSIVE = re.compile(r"\bde\s+plus\s+en\s+plus\b", re.IGNORECASE)
 _IMPERFECT_HAVE = {"avais", "avait", "avions", "aviez", "avaient"}
 _PARTICIPLE = re.compile(r"(fait|eu|pris|mis|dit|vu|\w{2,}(e|ee|es|ees|i|ie|is|u|ue|us))")
+# "déjà explorée", "ECG superposable" (to the previous one): looked at, nothing new.
 _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurante", "rassurants", "rassurantes",
+             "explore", "exploree", "explores", "explorees", "superposable", "superposables",
              "negatif", "negative", "negatifs", "negatives", "neg", "elimine", "eliminee", "elimines", "eliminees",
              "benin", "benigne", "benins", "benignes"}
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
@@ -305,7 +308,10 @@ class Lexicon:
                     _requalify(reading, previous, "passe", self.cancelled_by)
                     if 0 < before <= len(clauses):
                         clauses[before - 1].past = True
-                previous = reading.recent
+                # "hémoptysie (crachats striés) la semaine dernière": an aside in brackets that
+                # names nothing leaves the clause before it to be qualified.
+                if reading.recent or not (at and pieces[at - 1] == "("):
+                    previous = reading.recent
             self._combinations(clauses, reading)
             folded = morphology.fold(sentence)
             if (_CLEARED.search(folded) or _BROUGHT.search(folded)) and _KIN.isdisjoint(words):
@@ -784,8 +790,9 @@ def _qualifies_previous(clause: str) -> bool:
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     if {"certaines", "certains", "quelques", "dont"} & set(words):
         return False  # "brûlures rondes, certaines anciennes": some old, so others are not
+    # "hémoptysie (crachats striés) la semaine dernière": a short clause that dates the one before.
     return 0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
-                                    or _explored(" ".join(words)))
+                                    or _explored(" ".join(words)) or Lexicon._past_delay(words))
 
 
 def _inside_longer(found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]]) -> set[str]:
