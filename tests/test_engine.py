@@ -277,13 +277,16 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
 # without an adult CMP). tests/cas-aveugle-24 (work, school, study): "test de grossesse positif
-# fait à l'infirmerie" reads the test as done, not the pregnancy to follow.
+# fait à l'infirmerie" reads the test as done, not the pregnancy to follow. tests/cas-aveugle-25
+# (everyday rounds): a panic attack of yesterday, "respirait très vite", resolved and already
+# explored, still raises the alarm (a resolved episode is not cleared: stroke signs that regress
+# must still call the 15).
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
-                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 2,
+                "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
-                "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 2, "tests/cas-aveugle-19": 3,
+                "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
-                "tests/cas-aveugle-24": 1}
+                "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -294,7 +297,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
                                     "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
                                     "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
-                                    "tests/cas-aveugle-22", "tests/cas-aveugle-24", "tests/cas-aveugle-26"])
+                                    "tests/cas-aveugle-22", "tests/cas-aveugle-24", "tests/cas-aveugle-25",
+                                    "tests/cas-aveugle-26"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -723,6 +727,8 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Une jeune fille dit que son père la frappe, il l'attend à la sortie du collège.", "119"),
     ("Elle a fait une réaction allergique, son visage gonfle et elle a du mal à respirer.", "15"),
     ("Bébé de 4 mois avec un hématome sur la joue, la mère ne sait pas l'expliquer.", "119"),
+    ("Il m'a dit qu'il avait acheté une corde et que ce soir il en finirait, qu'il avait donné son chien.", "3114"),
+    ("J'entends une femme hurler 'arrête tu vas me tuer', des coups contre la porte.", "17"),
     ("Enfant de 3 ans avec des hématomes sur le dos et les cuisses.", "119"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
@@ -747,6 +753,7 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Insuffisance cardiaque stable, douleur thoracique atypique déjà explorée, ECG du jour superposable.",
     "Cancer stade IV, palliatif exclusif. Petite hémoptysie (crachats striés) la semaine dernière, Hb stable.",
     "Fin de vie à domicile, prescriptions anticipées faites ; depuis 2 nuits il râle, l'infirmière a expliqué.",
+    "Son fils de 3 ans ne parle pas. Il a fait une convulsion avec de la fièvre à 18 mois, rien depuis.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
@@ -769,6 +776,8 @@ def test_a_prescription_names_the_care_asked_for(lexicon):
     ("Son père boit tous les soirs, il devient méchant en paroles.", "addiction"),
     ("A perdu ses papiers d'identité, besoin d'un accompagnement social.", "aide-sociale"),
     ("Veuf depuis 4 mois, plus rien ne l'intéresse, le MT a débuté Seroplex.", "sante-mentale"),
+    ("Sourd profond, il voudrait un flash lumineux pour la sonnette et un interprète LSF.", "droits-handicap"),
+    ("Elle vient de perdre son travail, frigo vide, elle ne sait pas à qui demander pour la cantine.", "aide-sociale"),
 ])
 def test_needs_told_by_their_signs(lexicon, text, need):
     assert need in lexicon.read(text).needs, text
@@ -803,6 +812,16 @@ def test_a_pain_said_gone_since_is_no_alarm():
 
 def test_living_under_a_bridge_is_homelessness(lexicon):
     assert "sans_domicile" in lexicon.read("Homme de 50 ans, vit sous un pont depuis 2 ans.").facts
+
+
+def test_a_lost_solidarity_coverage_is_no_coverage(lexicon):
+    reading = lexicon.read("Elle a perdu sa complémentaire santé solidaire en mars, pas fait le renouvellement.")
+    assert "sans_couverture" in reading.facts and "couverture_complete" not in reading.facts
+
+
+def test_the_pluperfect_of_reported_speech_is_of_now(lexicon):
+    assert "plan_suicidaire" in lexicon.read("Il m'a dit qu'il avait donné son chien au voisin.").facts
+    assert "douleur_thoracique" not in lexicon.read("Suite à l'infarctus qu'il avait fait, il est fatigué.").facts
 
 
 def test_what_a_couple_agrees_to_is_asked_for(lexicon):

@@ -640,6 +640,10 @@ class Lexicon:
                 return True
             if re.fullmatch(r"(19|20)\d\d", p) or p in _MONTHS:
                 return True
+            # "une convulsion avec de la fièvre à 18 mois": at an age, so dated
+            if p == "a" and re.fullmatch(r"\d{1,2}", plains[i + 1] if i + 1 < len(plains) else "") and (
+                    plains[i + 2:i + 3] in (["mois"], ["ans"], ["an"])):
+                return True
             # "la même année", "l'année dernière", "l'an dernier", "la semaine précédente"
             if p in {"annee", "an", "semaine", "mois"} and (
                     plains[i - 1:i] == ["meme"] or plains[i + 1:i + 2] in (["derniere"], ["dernier"], ["precedente"],
@@ -779,10 +783,21 @@ def _plain_words(clause: str) -> list[str]:
 
 def _pluperfect(plains: list[str]) -> bool:
     """"j'avais fait une crise", "il avait eu un AVC": told as before the story, not now
-    ("il avait mal" is not: no participle follows; "comme s'il avait bu" describes now)."""
+    ("il avait mal" is not: no participle follows; "comme s'il avait bu" describes now; "il m'a
+    dit qu'il avait acheté une corde" reports what he said today, in the tense of reported speech)."""
     return any(p in _IMPERFECT_HAVE and i + 1 < len(plains) and plains[i + 1] not in STOPWORDS
                and _PARTICIPLE.fullmatch(plains[i + 1]) and not {"si", "s"} & set(plains[max(0, i - 2):i])
+               and not _reported(plains[max(0, i - 7):i])
                for i, p in enumerate(plains))
+
+
+_NOTHING_SINCE = re.compile(r"\brien depuis\b|\b(?:pas de|aucune|sans) recidive\b|\bplus jamais\b|\bplus rien depuis\b")
+_REPORTING = {"dit", "dire", "raconte", "racontait", "explique", "expliquait", "annonce", "affirme", "confie", "ecrit",
+              "disait", "avoue", "prevenu", "previent"}
+
+
+def _reported(before: list[str]) -> bool:
+    return bool({"qu", "que"} & set(before[-3:])) and bool(_REPORTING & set(before))
 
 
 def _qualifies_previous(clause: str) -> bool:
@@ -790,9 +805,11 @@ def _qualifies_previous(clause: str) -> bool:
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     if {"certaines", "certains", "quelques", "dont"} & set(words):
         return False  # "brûlures rondes, certaines anciennes": some old, so others are not
-    # "hémoptysie (crachats striés) la semaine dernière": a short clause that dates the one before.
+    # "hémoptysie (crachats striés) la semaine dernière": a short clause that dates the one before;
+    # "rien depuis", "pas de récidive" says the one before is over.
     return 0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
-                                    or _explored(" ".join(words)) or Lexicon._past_delay(words))
+                                    or _explored(" ".join(words)) or Lexicon._past_delay(words)
+                                    or bool(_NOTHING_SINCE.search(" ".join(words))))
 
 
 def _inside_longer(found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]]) -> set[str]:
