@@ -297,7 +297,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-13", "tests/cas-aveugle-14", "tests/cas-aveugle-15",
                                     "tests/cas-aveugle-16", "tests/cas-aveugle-17", "tests/cas-aveugle-18",
                                     "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
-                                    "tests/cas-aveugle-22", "tests/cas-aveugle-24", "tests/cas-aveugle-25",
+                                    "tests/cas-aveugle-22", "tests/cas-aveugle-23", "tests/cas-aveugle-24",
+                                    "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
@@ -729,6 +730,8 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Bébé de 4 mois avec un hématome sur la joue, la mère ne sait pas l'expliquer.", "119"),
     ("Il m'a dit qu'il avait acheté une corde et que ce soir il en finirait, qu'il avait donné son chien.", "3114"),
     ("J'entends une femme hurler 'arrête tu vas me tuer', des coups contre la porte.", "17"),
+    ("Depuis un quart d'heure des cris d'enfant, le petit hurle « arrête papa arrête », des coups contre la porte.",
+     "119"),
     ("Enfant de 3 ans avec des hématomes sur le dos et les cuisses.", "119"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
@@ -754,6 +757,8 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Cancer stade IV, palliatif exclusif. Petite hémoptysie (crachats striés) la semaine dernière, Hb stable.",
     "Fin de vie à domicile, prescriptions anticipées faites ; depuis 2 nuits il râle, l'infirmière a expliqué.",
     "Son fils de 3 ans ne parle pas. Il a fait une convulsion avec de la fièvre à 18 mois, rien depuis.",
+    "Mal dans la poitrine quand elle monte les escaliers, angine de poitrine connue, ça passe au repos, rien en ce moment.",
+    "Elle habite au 6e, l'ascenseur est en panne, son fils ne la frappe pas mais crie beaucoup.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
@@ -822,6 +827,17 @@ def test_a_lost_solidarity_coverage_is_no_coverage(lexicon):
 def test_the_pluperfect_of_reported_speech_is_of_now(lexicon):
     assert "plan_suicidaire" in lexicon.read("Il m'a dit qu'il avait donné son chien au voisin.").facts
     assert "douleur_thoracique" not in lexicon.read("Suite à l'infarctus qu'il avait fait, il est fatigué.").facts
+
+
+def test_psychotic_signs_put_the_cmp_first_even_with_cannabis():
+    text = ("Mon fils de 19 ans ne sort plus de sa chambre, il parle tout seul, il dit que la télé parle de lui, "
+            "il fume du cannabis tous les jours. Aucun suivi, le MT est parti en retraite.")
+    assert suggest_json("--commune", ORLEANS, "--age", "19", text)["suggestions"][0]["type"] == "CMP"
+
+
+def test_no_more_treatment_to_cure_is_a_palliative_situation():
+    text = "La petite de 8 ans a une tumeur cérébrale, il n'y a plus de traitement pour guérir, retour à la maison."
+    assert {"EMSP", "HAD"} & {s["type"] for s in suggest_json("--commune", ORLEANS, text)["suggestions"][:3]}
 
 
 def test_what_a_couple_agrees_to_is_asked_for(lexicon):

@@ -74,7 +74,7 @@ _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d[
 # The pain told before is gone now ("Aucune douleur aujourd'hui", "douleur disparue").
 _PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs? (?:aujourd.hui|actuellement|ce jour|ce matin"
                         r"|a l.examen|au moment|depuis)|\bdouleurs? (?:disparue|a disparu|ont disparu|passee|calmee"
-                        r"|resolutive|cedee|a cede)\b")
+                        r"|resolutive|cedee|a cede)\b|\brien (?:en ce moment|actuellement|maintenant|aujourd.hui)\b")
 _PAIN_CODES = ("douleur_thoracique", "malaise_coronarien_atypique")
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
@@ -385,6 +385,9 @@ class Lexicon:
                     continue
                 if any(0 < ti - c <= _SCOPE and not info.tokens[c].keys & members for c in info.cues):
                     continue
+                if end < len(info.tokens) and info.tokens[end].plain in {"pas", "jamais"} and not (
+                        info.tokens[end].keys & members):
+                    continue  # "il ne la frappe pas": the verb denied by what follows it
                 spots.append(tuple(range(g, g + len(alt))))
         return sorted(spots)
 
