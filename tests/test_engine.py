@@ -257,9 +257,6 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 
 # tests/cas-aveugle-2: a breathing distress in a planned palliative situation is still announced
 # as an emergency (docs/qualite.md): a false alarm kept on purpose, for safety.
-# tests/cas-aveugle-6: a wife with multiple sclerosis whose rights are already granted ("elle a
-# l'AAH") and who had infusions for a relapse last year: the rights office and HAD still come
-# before the SSIAD her husband asks for (docs/qualite.md).
 # tests/cas-aveugle-7: a paraplegic man leaving rehabilitation whose rights are listed as held
 # ("RQTH + carte invalidité, PCH") still gets the rights office before the SSIAD asked for; a
 # daughter asking for meals and presence for her father gets the palliative team her mother
@@ -280,13 +277,16 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # fait à l'infirmerie" reads the test as done, not the pregnancy to follow. tests/cas-aveugle-25
 # (everyday rounds): a panic attack of yesterday, "respirait très vite", resolved and already
 # explored, still raises the alarm (a resolved episode is not cleared: stroke signs that regress
-# must still call the 15).
-KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
+# must still call the 15). tests/cas-aveugle-27 (justice, police): a young woman with
+# post-traumatic signs and dark thoughts in a commune without an adult CMP gets the DAC, the social
+# service (the robbery read as abuse) and home help ("ne sort plus seule") before the MSP.
+KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
-                "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1}
+                "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
+                "tests/cas-aveugle-27": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -299,7 +299,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-6": 1, "tests/cas-a
                                     "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
                                     "tests/cas-aveugle-22", "tests/cas-aveugle-23", "tests/cas-aveugle-24",
                                     "tests/cas-aveugle-25",
-                                    "tests/cas-aveugle-26"])
+                                    "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -732,6 +732,10 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("J'entends une femme hurler 'arrête tu vas me tuer', des coups contre la porte.", "17"),
     ("Depuis un quart d'heure des cris d'enfant, le petit hurle « arrête papa arrête », des coups contre la porte.",
      "119"),
+    ("A. m'a confié que son beau-père vient dans sa chambre la nuit et la touche depuis l'été dernier.", "119"),
+    ("Arrêt brutal de l'alcool samedi. Il tremble, 39,2 de fièvre, ne sait plus où il est, voit des araignées.",
+     "15"),
+    ("mon grand-pere 86 ans je l'ai trouvé ce matin par terre dans la cuisine, il est tout froid.", "15"),
     ("Enfant de 3 ans avec des hématomes sur le dos et les cuisses.", "119"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
@@ -758,6 +762,11 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Fin de vie à domicile, prescriptions anticipées faites ; depuis 2 nuits il râle, l'infirmière a expliqué.",
     "Son fils de 3 ans ne parle pas. Il a fait une convulsion avec de la fièvre à 18 mois, rien depuis.",
     "Mal dans la poitrine quand elle monte les escaliers, angine de poitrine connue, ça passe au repos, rien en ce moment.",
+    "Hier crise convulsive dans la rue, prise en charge par les pompiers, vue aux urgences ; épilepsie connue.",
+    "Endormi sur un banc, haleine alcoolisée, se réveille facilement, cohérent, rentre à pied.",
+    "Hier il s'est étouffé en buvant. À l'arrivée il avait récupéré ; laissé sur place avec l'accord du régulateur.",
+    "Suspension de peine pour raison médicale (pronostic vital engagé), cancer du pancréas, PCA de morphine.",
+    "Patrouille le 8 à 14h, rien à signaler.",
     "Elle habite au 6e, l'ascenseur est en panne, son fils ne la frappe pas mais crie beaucoup.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
@@ -838,6 +847,17 @@ def test_psychotic_signs_put_the_cmp_first_even_with_cannabis():
 def test_no_more_treatment_to_cure_is_a_palliative_situation():
     text = "La petite de 8 ans a une tumeur cérébrale, il n'y a plus de traitement pour guérir, retour à la maison."
     assert {"EMSP", "HAD"} & {s["type"] for s in suggest_json("--commune", ORLEANS, text)["suggestions"][:3]}
+
+
+def test_the_length_of_a_sentence_is_no_age(lexicon):
+    assert lexicon.read("SSJ 5 ans avec injonction de soins, M. Z., 46 ans.").numbers["age"][0] == 46
+    assert "age" not in lexicon.read("Condamné à 2 ans ferme, sorti en mars.").numbers
+
+
+def test_care_done_is_dated_but_current_heavy_care_after_an_operation_is_not(lexicon):
+    healed = lexicon.read("Escarre sacrée stade 3 en 2023, cicatrisée depuis 8 mois, pas de plaie actuelle.")
+    assert "soins_lourds" not in healed.facts
+    assert "soins_lourds" in lexicon.read("Éventration opérée compliquée, sort avec un pansement VAC.").facts
 
 
 def test_what_a_couple_agrees_to_is_asked_for(lexicon):

@@ -57,7 +57,7 @@ _PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "
          "chronique", "chroniques", "habituel", "habituelle", "habituels", "habituelles", "connu", "connue", "connus",
          "connues", "stente", "stentee", "explore",
          "exploree", "explores", "explorees", "stable", "stabilise", "stabilisee", "sequelle", "sequelles",
-         "sequellaire", "sequellaires", "post", "dernier", "derniere", "precedent", "precedente", "sevre", "sevree", "gueri", "guerie", "remission", "auparavant", "anterieur", "anterieure"}
+         "sequellaire", "sequellaires", "post", "cicatrise", "cicatrisee", "cicatrisees", "cicatrises", "dernier", "derniere", "precedent", "precedente", "sevre", "sevree", "gueri", "guerie", "remission", "auparavant", "anterieur", "anterieure"}
 _MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
            "decembre"}
 # An event already taken in charge: "hospitalisé cette nuit (AVC)" is not a call to make now.
@@ -65,12 +65,14 @@ _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "adm
             "transferee", "opere", "operee", "pris en charge", "rechauffe", "rechauffee"}
 # The emergency chain already took the event: "amenée par les pompiers ce matin après chute".
 _BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
-                      r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b")
+                      r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b"
+                      r"|\bprise? en charge par (?:les |le )?(?:pompiers|sapeurs|samu|smur)\b|\bvue? aux urgences\b")
 # A doctor saw the person after the signs told before and decided: they are not of now.
 _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
                       r"|hospit|adresser)|\bretour (?:au |a )?domicile (?:valide|autorise|decide)|\bsortie (?:validee"
                       r"|autorisee) par|\burgence vitale (?:ecartee|eliminee)|\bpas d['’ ]?urgence vitale"
-                      r"|\basymptomatique (?:ce jour|aujourd.hui|actuellement|a l.examen)")
+                      r"|\basymptomatique (?:ce jour|aujourd.hui|actuellement|a l.examen)"
+                      r"|\blaisse(?:e)? sur place\b|\b(?:non|pas) transporte(?:e)?\b|\baccord du (?:medecin )?regulateur")
 # The pain told before is gone now ("Aucune douleur aujourd'hui", "douleur disparue").
 _PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs? (?:aujourd.hui|actuellement|ce jour|ce matin"
                         r"|a l.examen|au moment|depuis)|\bdouleurs? (?:disparue|a disparu|ont disparu|passee|calmee"
@@ -128,7 +130,10 @@ _DOUBT = {"sait", "sais", "savons", "savent", "savoir", "ignore", "ignorons", "i
 _REFUSALS = {"refuse", "refus", "refusent", "oppose", "opposant", "opposante"}
 _REFUSAL_VERBS = {"veut", "veux", "souhaite", "desire", "accepte", "voulait"}
 # "depuis 10 ans", "il y a 3 ans": a duration, not an age.
-_DURATION = {"depuis", "pendant", "ya", "y", "dans", "apres", "avant", "duree", "environ", "plus", "moins", "fois"}
+# "SSJ 5 ans", "condamné à 2 ans", "sursis probatoire de 18 mois": the length of a measure.
+_DURATION = {"depuis", "pendant", "ya", "y", "dans", "apres", "avant", "duree", "environ", "plus", "moins", "fois",
+             "ssj", "sursis", "probatoire", "peine", "condamne", "condamnee", "prison", "ferme", "emprisonnement",
+             "detention", "incarceration", "mesure", "placement", "bail", "cdd", "contrat", "mandat"}
 # "infirmière du CMP", "suivi CMP": that service is already involved (often the caller).
 _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psychiatre", "psychologue", "assistante",
              "assistant", "educateur", "educatrice", "equipe", "cadre", "secretaire", "coordinatrice",
@@ -424,6 +429,15 @@ class Lexicon:
                  or _pluperfect([t.plain for t in every]))
         described = any(p in _PAST or p in _HABITUAL for p in plains) or self._since(plains) == "long"
         past_here = (dated and not now) or (described and not present)
+        # Taken in charge or explored ("settled") dates the alarm signs only: "éventration opérée,
+        # sort avec un pansement VAC" still needs the dressing.
+        dated_itself = past_header or header_at is not None or self._past_delay([t.plain for t in every]) or _pluperfect(
+            [t.plain for t in every])
+        past_unsettled = (dated_itself and not now) or (described and not present)
+        # "la touche depuis l'été dernier": harm that goes on since then is of now.
+        ongoing = past_here and not past_header and not settled and header_at is None and _only_since(
+            [t.plain for t in every], lambda ws: self._past_delay(ws) or _pluperfect(ws) or any(
+                w in _PAST or w in _HABITUAL for w in ws))
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
         if collect is not None:
@@ -458,7 +472,10 @@ class Lexicon:
             if any(0 < start - h <= _SCOPE for h in hypotheses) or any(
                     p in _HYPOTHESES_AFTER for p in plains[end:end + 3]) or spans[last][1] in asked:
                 qualifiers.append("hypothese")
-            if past_here and (header_at is None or header_at < start or past_header or settled):
+            alarm = "ecarte" in self.cancelled_by.get(code, ())
+            if (past_here if alarm else past_unsettled) and (
+                    header_at is None or header_at < start or past_header or (settled and alarm)) and not (
+                    ongoing and code in _ONGOING_HARM):
                 qualifiers.append("passe")
             if any(k <= first for k in kin):
                 qualifiers.append("proche")
@@ -685,7 +702,8 @@ class Lexicon:
                 continue
             for m in pattern.finditer(plain):
                 previous = re.findall(r"[a-z]+", plain[:m.start()])[-2:]
-                if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"]):
+                if code == "age" and previous and (previous[-1] in _DURATION or previous == ["y", "a"] or (
+                        len(previous) == 2 and previous[-1] in {"a", "de"} and previous[0] in _DURATION)):
                     continue
                 kin = _relatives_age(plain[:m.start()]) if code == "age" else None
                 if code in reading.numbers and not kin:
@@ -795,6 +813,18 @@ def _pluperfect(plains: list[str]) -> bool:
 
 
 _NOTHING_SINCE = re.compile(r"\brien depuis\b|\b(?:pas de|aucune|sans) recidive\b|\bplus jamais\b|\bplus rien depuis\b")
+# Harm that lasts: "depuis l'été dernier" says it goes on, not that it is over.
+_ONGOING_HARM = {"enfant_danger", "violence_subie", "violence_conjugale", "maltraitance"}
+
+
+def _only_since(plains: list[str], dates: Callable[[list[str]], bool]) -> bool:
+    """The clause is dated only by what follows a "depuis" ("depuis l'été dernier")."""
+    if "depuis" not in plains:
+        return False
+    kept = [p for i, p in enumerate(plains) if not any(plains[j] == "depuis" for j in range(max(0, i - 3), i + 1))]
+    return not dates(kept)
+
+
 _REPORTING = {"dit", "dire", "raconte", "racontait", "explique", "expliquait", "annonce", "affirme", "confie", "ecrit",
               "disait", "avoue", "prevenu", "previent"}
 
