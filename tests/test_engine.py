@@ -733,6 +733,8 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Depuis un quart d'heure des cris d'enfant, le petit hurle « arrête papa arrête », des coups contre la porte.",
      "119"),
     ("A. m'a confié que son beau-père vient dans sa chambre la nuit et la touche depuis l'été dernier.", "119"),
+    ("Son père le frappe tous les soirs, il a 12 ans.", "119"),
+    ("J'entends crier au secours chez la voisine.", "17"),
     ("Arrêt brutal de l'alcool samedi. Il tremble, 39,2 de fièvre, ne sait plus où il est, voit des araignées.",
      "15"),
     ("mon grand-pere 86 ans je l'ai trouvé ce matin par terre dans la cuisine, il est tout froid.", "15"),
@@ -767,6 +769,8 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Hier il s'est étouffé en buvant. À l'arrivée il avait récupéré ; laissé sur place avec l'accord du régulateur.",
     "Suspension de peine pour raison médicale (pronostic vital engagé), cancer du pancréas, PCA de morphine.",
     "Patrouille le 8 à 14h, rien à signaler.",
+    "Les voisins entendent des cris la nuit, le résident désorienté appelle sa mère.",
+    "Résidente démente qui crie au secours toutes les nuits.",
     "Elle habite au 6e, l'ascenseur est en panne, son fils ne la frappe pas mais crie beaucoup.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):

@@ -107,6 +107,8 @@ _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurant
              "explore", "exploree", "explores", "explorees", "superposable", "superposables",
              "negatif", "negative", "negatifs", "negatives", "neg", "elimine", "eliminee", "elimines", "eliminees",
              "benin", "benigne", "benins", "benignes"}
+# "crie au secours toutes les nuits": what recurs is a known pattern, not an event of now.
+_EVERY = re.compile(r"\btou(?:te)?s les (?:nuits|soirs|jours|matins|week-ends|semaines)\b|\bchaque (?:nuit|soir|matin)\b")
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
@@ -427,7 +429,8 @@ class Lexicon:
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
         dated = (past_header or settled or header_at is not None or self._past_delay([t.plain for t in every])
                  or _pluperfect([t.plain for t in every]))
-        described = any(p in _PAST or p in _HABITUAL for p in plains) or self._since(plains) == "long"
+        habitual = any(p in _HABITUAL for p in plains) or bool(_EVERY.search(morphology.fold(clause)))
+        described = any(p in _PAST for p in plains) or habitual or self._since(plains) == "long"
         past_here = (dated and not now) or (described and not present)
         # Taken in charge or explored ("settled") dates the alarm signs only: "éventration opérée,
         # sort avec un pansement VAC" still needs the dressing.
@@ -473,7 +476,9 @@ class Lexicon:
                     p in _HYPOTHESES_AFTER for p in plains[end:end + 3]) or spans[last][1] in asked:
                 qualifiers.append("hypothese")
             alarm = "ecarte" in self.cancelled_by.get(code, ())
-            if (past_here if alarm else past_unsettled) and (
+            if code in _ONGOING_HARM and habitual and not dated_itself and not any(p in _PAST for p in plains):
+                pass  # "il la frappe tous les soirs": what recurs goes on
+            elif (past_here if alarm else past_unsettled) and (
                     header_at is None or header_at < start or past_header or (settled and alarm)) and not (
                     ongoing and code in _ONGOING_HARM):
                 qualifiers.append("passe")
