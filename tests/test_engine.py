@@ -299,7 +299,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-19", "tests/cas-aveugle-20", "tests/cas-aveugle-21",
                                     "tests/cas-aveugle-22", "tests/cas-aveugle-23", "tests/cas-aveugle-24",
                                     "tests/cas-aveugle-25",
-                                    "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28"])
+                                    "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
+                                    "tests/cas-aveugle-30"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -771,6 +772,8 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Patrouille le 8 à 14h, rien à signaler.",
     "Les voisins entendent des cris la nuit, le résident désorienté appelle sa mère.",
     "Résidente démente qui crie au secours toutes les nuits.",
+    "Crises d'angoisse répétées avec oppression thoracique pendant les crises ; ECG et bilan cardio normaux.",
+    "SLA à domicile, le MT voudrait anticiper les prescriptions (détresse respiratoire terminale, fausses routes).",
     "Elle habite au 6e, l'ascenseur est en panne, son fils ne la frappe pas mais crie beaucoup.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
@@ -862,6 +865,14 @@ def test_care_done_is_dated_but_current_heavy_care_after_an_operation_is_not(lex
     healed = lexicon.read("Escarre sacrée stade 3 en 2023, cicatrisée depuis 8 mois, pas de plaie actuelle.")
     assert "soins_lourds" not in healed.facts
     assert "soins_lourds" in lexicon.read("Éventration opérée compliquée, sort avec un pansement VAC.").facts
+
+
+def test_an_old_attempt_already_followed_does_not_put_the_cmp_first():
+    text = ("SEP évoluée, le mari ne peut plus assurer la toilette. Prescription : soins d'hygiène. ATCD : TS en "
+            "2019, suivie depuis ; pas d'idées suicidaires, humeur stable sous traitement.")
+    assert suggest_json("--commune", ORLEANS, "--age", "55", text)["suggestions"][0]["type"] != "CMP"
+    wants = "ATCD TS médicamenteuse 2016, suivi arrêté en 2019, stable, vient de déménager, veut un suivi au cas où."
+    assert "CMP" in [s["type"] for s in suggest_json("--commune", ORLEANS, "--age", "26", wants)["suggestions"][:3]]
 
 
 def test_what_a_couple_agrees_to_is_asked_for(lexicon):

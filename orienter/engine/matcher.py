@@ -41,7 +41,9 @@ _NEGATIONS_AFTER = {"non", "absent", "absente", "absents", "absentes", "negatif"
 _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "probable", "eventuel", "eventuelle",
                "prevention", "prevenir", "eviter",
                "evoque", "evoquer", "evocation", "hypothese", "doute", "craint", "crainte", "risque", "eliminer",
-               "suspicions", "questionne", "peut-etre", "failli", "presque"}
+               "suspicions", "questionne", "peut-etre", "failli", "presque",
+               # "anticiper les prescriptions (détresse respiratoire terminale)": what is planned for
+               "anticiper", "anticipe", "anticipees", "anticipee", "prevoir", "prevision"}
 # What the writer asks for ("on cherche une maison de retraite") weighs more than what they
 # describe on the way: the request is why they write.
 _REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "recherchons", "rechercher", "souhaite",
@@ -107,8 +109,10 @@ _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurant
              "explore", "exploree", "explores", "explorees", "superposable", "superposables",
              "negatif", "negative", "negatifs", "negatives", "neg", "elimine", "eliminee", "elimines", "eliminees",
              "benin", "benigne", "benins", "benignes"}
+_ANTICIPATED = re.compile(r"\b(?:anticip\w*|prevoir|en prevision|en cas de|si jamais)\b")
 # "crie au secours toutes les nuits": what recurs is a known pattern, not an event of now.
-_EVERY = re.compile(r"\btou(?:te)?s les (?:nuits|soirs|jours|matins|week-ends|semaines)\b|\bchaque (?:nuit|soir|matin)\b")
+_EVERY = re.compile(r"\btou(?:te)?s les (?:nuits|soirs|jours|matins|week-ends|semaines)\b|\bchaque (?:nuit|soir|matin)\b"
+                    r"|\b(?:pendant|lors|au cours) (?:les|des|de ses|de mes|de leurs) crises\b")
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
@@ -296,6 +300,11 @@ class Lexicon:
                 # "Besoin : aide financière, aide alimentaire" heads the request as "Demande :" does.
                 listing = listing or any(w in _REQUESTS for w in plain) or (plain in (["besoin"], ["besoins"])
                                                                           and ":" in after)
+                if at and "(" in pieces[at - 1] and 0 < before and _ANTICIPATED.search(
+                        morphology.fold(pieces[at - 2] if at >= 2 else "")):
+                    # "anticiper les prescriptions (détresse respiratoire terminale, fausses routes)":
+                    # the bracket lists what is planned for.
+                    _requalify(reading, reading.recent, "hypothese", self.cancelled_by)
                 if at and "(" in pieces[at - 1] and 0 < len(plain) <= 4 and 0 < before and clauses[before - 1].past:
                     # "il y a 2 ans il avait fait une crise (convulsion)": a word in brackets
                     # names something of its clause, and shares its time.
