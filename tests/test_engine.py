@@ -280,13 +280,16 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # must still call the 15). tests/cas-aveugle-27 (justice, police): a young woman with
 # post-traumatic signs and dark thoughts in a commune without an adult CMP gets the DAC, the social
 # service (the robbery read as abuse) and home help ("ne sort plus seule") before the MSP.
+# tests/cas-aveugle-29 (peers, associations): a wife worn out by housework, shopping and meals for
+# a husband with Parkinson's who fell without injury gets the DAC, the geriatric team and respite
+# before home help.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
-                "tests/cas-aveugle-27": 1}
+                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-29": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -300,7 +303,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-22", "tests/cas-aveugle-23", "tests/cas-aveugle-24",
                                     "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
-                                    "tests/cas-aveugle-30"])
+                                    "tests/cas-aveugle-29", "tests/cas-aveugle-30"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -735,6 +738,7 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
      "119"),
     ("A. m'a confié que son beau-père vient dans sa chambre la nuit et la touche depuis l'été dernier.", "119"),
     ("Son père le frappe tous les soirs, il a 12 ans.", "119"),
+    ("Le petit K., 9 ans, avait une marque violette autour du cou et des traces de doigts sur le bras.", "119"),
     ("J'entends crier au secours chez la voisine.", "17"),
     ("Arrêt brutal de l'alcool samedi. Il tremble, 39,2 de fièvre, ne sait plus où il est, voit des araignées.",
      "15"),
@@ -873,6 +877,13 @@ def test_an_old_attempt_already_followed_does_not_put_the_cmp_first():
     assert suggest_json("--commune", ORLEANS, "--age", "55", text)["suggestions"][0]["type"] != "CMP"
     wants = "ATCD TS médicamenteuse 2016, suivi arrêté en 2019, stable, vient de déménager, veut un suivi au cas où."
     assert "CMP" in [s["type"] for s in suggest_json("--commune", ORLEANS, "--age", "26", wants)["suggestions"][:3]]
+
+
+def test_a_disease_in_the_name_of_an_association_is_no_diagnosis(lexicon):
+    reading = lexicon.read("Appel à la permanence France Alzheimer. Il veut l'équipe Alzheimer qui vient à domicile.")
+    assert "diagnostic_pose" not in reading.facts
+    assert "diagnostic_pose" in lexicon.read("Il a Alzheimer, diagnostic posé par le neurologue.").facts
+    assert "maladie_grave" not in lexicon.read("Le petit K., 9 ans, accompagne sa mère.").facts
 
 
 def test_what_a_couple_agrees_to_is_asked_for(lexicon):

@@ -149,6 +149,9 @@ _INVOLVED = {"infirmiere", "infirmier", "ide", "idec", "idel", "medecin", "psych
 _TOWARD = {"pour", "vers", "accord", "demande", "demander", "orienter", "adresser", "propose", "proposer"}
 _ADDRESSED = ("->", "→", "=>")
 _CIVILITIES = {"m", "mme", "mlle", "mr", "monsieur", "madame", "mademoiselle", "dr", "docteur", "pr"}  # a transmission's addressee ("AS maternité -> PMI")
+# "Le petit K., 9 ans", "la famille K.": an initial after these names someone (not "le K du sein").
+_NAMED_BEFORE = _CIVILITIES | {"petit", "petite", "jeune", "enfant", "bebe", "fils", "fille", "patient", "patiente",
+                               "famille", "eleve", "usager", "usagere", "locataire"}
 # "suivi de grossesse ok", "SSIAD en place", "APA faite": the need is already answered.
 _SATISFIED = {"ok", "place", "assure", "fait", "faite", "jour", "organise", "organisee", "present", "presente",
               "effectif", "effective", "actif", "active", "regle", "reglee", "obtenu", "obtenue", "acquis", "acquise"}
@@ -581,7 +584,7 @@ class Lexicon:
             folded = morphology.fold(word)
             expansion = self.c.abbreviations.get(folded)
             # "Mme K.", "M. D.": a name's initial after a civility, not an abbreviation (K, cancer).
-            if expansion and len(folded) == 1 and idx and morphology.fold(originals[idx - 1]) in _CIVILITIES:
+            if expansion and len(folded) == 1 and idx and morphology.fold(originals[idx - 1]) in _NAMED_BEFORE:
                 expansion = None
             # Two-letter abbreviations (AS, TS, PA, OH) are common words in lower case.
             if expansion and (len(folded) > 2 or word.isupper() or folded == "mt"):
