@@ -271,10 +271,11 @@ class Lexicon:
                 continue
             self._numbers(sentence, reading)
             # A sentence that says the event was taken in charge puts it in the past.
-            words = set(re.findall(r"[a-z]+", morphology.fold(sentence)))
+            folded = morphology.fold(sentence)
+            words = set(re.findall(r"[a-z]+", folded))
             # Taken in charge, or explored and found normal: the whole sentence is not about now.
-            settled = bool(self._handled_now(sentence) or _explored(morphology.fold(sentence)) or {"rien", "grave"} <= words
-                           or _DAY_COUNT.search(morphology.fold(sentence)))
+            settled = bool(self._handled_now(sentence) or _explored(folded) or {"rien", "grave"} <= words
+                           or _DAY_COUNT.search(folded))
             past_header = False
             # A question, or what follows "il nous faudrait", asks: the needs it names are the
             # request ("Il nous faudrait quelqu'un pour les repas, les courses, le linge").
@@ -332,7 +333,6 @@ class Lexicon:
                 if reading.recent or not (at and pieces[at - 1] == "("):
                     previous = reading.recent
             self._combinations(clauses, reading)
-            folded = morphology.fold(sentence)
             if (_CLEARED.search(folded) or _BROUGHT.search(folded)) and _KIN.isdisjoint(words):
                 # Only what was told before: in "Douleur depuis 20 min, pas d'indication de
                 # transfert selon sa fille" nobody examined anything. "Hier soir malaise au bar.
@@ -439,19 +439,20 @@ class Lexicon:
         present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
         now = any(p in _PRESENT and p not in _ONSET for p in plains) or self._since(plains) == "recent"
         header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
-        dated = (past_header or settled or header_at is not None or self._past_delay([t.plain for t in every])
-                 or _pluperfect([t.plain for t in every]))
+        all_plains = [t.plain for t in every]
+        # Dated by the clause itself (a header, "il y a 3 ans", a pluperfect), or by its sentence.
+        dated_by_words = self._past_delay(all_plains) or _pluperfect(all_plains)
+        dated_itself = past_header or header_at is not None or dated_by_words
+        dated = dated_itself or settled
         habitual = any(p in _HABITUAL for p in plains) or bool(_EVERY.search(morphology.fold(clause)))
         described = any(p in _PAST for p in plains) or habitual or self._since(plains) == "long"
         past_here = (dated and not now) or (described and not present)
         # Taken in charge or explored ("settled") dates the alarm signs only: "éventration opérée,
         # sort avec un pansement VAC" still needs the dressing.
-        dated_itself = past_header or header_at is not None or self._past_delay([t.plain for t in every]) or _pluperfect(
-            [t.plain for t in every])
         past_unsettled = (dated_itself and not now) or (described and not present)
         # "la touche depuis l'été dernier": harm that goes on since then is of now.
         ongoing = past_here and not past_header and not settled and header_at is None and _only_since(
-            [t.plain for t in every], lambda ws: self._past_delay(ws) or _pluperfect(ws) or any(
+            all_plains, lambda ws: self._past_delay(ws) or _pluperfect(ws) or any(
                 w in _PAST or w in _HABITUAL for w in ws))
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
@@ -477,7 +478,7 @@ class Lexicon:
                      for c in self.cancels.get(code, ())}
         cancelled |= _inside_longer(found)
         # Followed there before a hospital stay or years ago: a service to reconnect with.
-        finished = settled or past_header or self._past_delay([t.plain for t in every]) or _pluperfect([t.plain for t in every])
+        finished = settled or past_header or dated_by_words
         self._types(tokens, typed, cues, cancelled, reading, finished)
         for (kind, code), (start, end, negated, phrase, via) in found.items():
             if code in cancelled:
