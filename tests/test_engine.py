@@ -744,6 +744,17 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
      "15"),
     ("mon grand-pere 86 ans je l'ai trouvé ce matin par terre dans la cuisine, il est tout froid.", "15"),
     ("Enfant de 3 ans avec des hématomes sur le dos et les cuisses.", "119"),
+    ("Bébé de 2 mois, 38,9 de fièvre depuis ce soir, ne veut pas téter.", "15"),
+    ("Enceinte de 34 semaines, maux de tête violents, voit des mouches devant les yeux, tension 17.", "15"),
+    ("Enceinte de 8 mois, perd les eaux et le bébé se présente, contractions toutes les 2 minutes.", "15"),
+    ("Chute d'une échelle de 4 mètres, douleur au dos, ne sent plus ses jambes.", "15"),
+    ("Femme de 70 ans, douleur brutale dans le ventre et le dos, pâle, malaise.", "15"),
+    ("Mon fils de 6 ans a les lèvres qui gonflent après avoir mangé des cacahuètes, il a des plaques partout et tousse.", "15"),
+    ("Chaudière, toute la famille a mal à la tête et des nausées depuis ce matin.", "15"),
+    ("Accident de voiture, le conducteur est coincé et saigne de la tête.", "15"),
+    ("Patient dialysé, n'a pas été à sa séance depuis 4 jours, très essoufflé.", "15"),
+    ("Patiente de 30 ans enceinte de 10 semaines, forte douleur d'un côté du ventre et saignements.", "15"),
+    ("Il a envoyé un SMS d'adieu à sa soeur et ne répond plus au téléphone.", "3114"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -779,6 +790,16 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Crises d'angoisse répétées avec oppression thoracique pendant les crises ; ECG et bilan cardio normaux.",
     "SLA à domicile, le MT voudrait anticiper les prescriptions (détresse respiratoire terminale, fausses routes).",
     "Elle habite au 6e, l'ascenseur est en panne, son fils ne la frappe pas mais crie beaucoup.",
+    "Bébé de 2 mois, suivi PMI, pas de fièvre, la maman est fatiguée et isolée.",
+    "Enceinte de 7 mois, quelques maux de tête le soir, suivi par la sage-femme, cherche une place en crèche.",
+    "Suivi de grossesse : elle a perdu les eaux à 38 SA l'an dernier, accouchement normal, besoin d'aide à domicile.",
+    "Mal de dos chronique, fourmis dans les jambes depuis des années, suivi rhumato, demande d'aide ménagère.",
+    "Allergie aux cacahuètes connue, trousse d'urgence à l'école, PAI en place, besoin d'AESH.",
+    "Accident de moto en 2019, paraplégique, fauteuil roulant, demande PCH.",
+    "Dialysé 3 fois par semaine, transport organisé, vit seul, demande aide à domicile pour les courses.",
+    "Il avait écrit une lettre d'adieu en 2018, hospitalisé, suivi CMP depuis, stable.",
+    "Son fils ne répond plus au téléphone depuis qu'il s'est fâché, la mère est triste.",
+    "Grossesse de 3 mois, douleurs ligamentaires, vue par la sage-femme, rassurée, pas de saignement.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
