@@ -755,6 +755,12 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Patient dialysé, n'a pas été à sa séance depuis 4 jours, très essoufflé.", "15"),
     ("Patiente de 30 ans enceinte de 10 semaines, forte douleur d'un côté du ventre et saignements.", "15"),
     ("Il a envoyé un SMS d'adieu à sa soeur et ne répond plus au téléphone.", "3114"),
+    # dictated or typed fast: no accents, no apostrophes, typos
+    ("elle arete pas de dire quelle veut mourir et elle a pris les cachets de sa mere dans sa chambre", "3114"),
+    ("elle n'arrête pas de dire qu'elle veut mourir et elle a pris les cachets de sa mère dans sa chambre", "15"),
+    ("le petit il a 18 mois il a avaler des pilules de sa grand mere on sait pas combien", "15"),
+    ("la petite elle dit que son beau pere lui fait des choses la nuit", "119"),
+    ("elle a fait une crise d'asthme ça passe pas avec la ventoline elle arrive plus a parler", "15"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -800,6 +806,11 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Il avait écrit une lettre d'adieu en 2018, hospitalisé, suivi CMP depuis, stable.",
     "Son fils ne répond plus au téléphone depuis qu'il s'est fâché, la mère est triste.",
     "Grossesse de 3 mois, douleurs ligamentaires, vue par la sage-femme, rassurée, pas de saignement.",
+    "Elle a bien pris ses médicaments ce matin, sa mère vérifie.",
+    "Il a pris les médicaments de sa mère à la pharmacie, comme chaque semaine.",
+    "La petite fait des choses bizarres à l'école, agitée, demande CMPP.",
+    "Asthme connu, ventoline à la demande, ça va bien, demande de suivi.",
+    "Une convulsion avec de la fièvre à 18 mois, rien depuis, suivi par la PMI.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text

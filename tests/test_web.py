@@ -402,11 +402,17 @@ def test_decision_path_diagram() -> None:
 # --- the command --------------------------------------------------------------------------------
 
 
+def _interruptible() -> None:
+    """A test run started in the background (`pytest &`) ignores Ctrl-C, and its children would
+    too: the server must receive the Ctrl-C this test sends, as from a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_web_command_starts_prints_the_address_and_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "ORIENTER_CACHE": str(tmp_path / "cache")}
     proc = subprocess.Popen([sys.executable, "-m", "orienter", "web", "--port", "0", "--donnees", str(DATA),
                              "--regles", str(RULES)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=tmp_path, env=env)
+                            cwd=tmp_path, env=env, preexec_fn=_interruptible)
     try:
         line = proc.stdout.readline()
         m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)

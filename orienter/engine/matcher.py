@@ -36,6 +36,7 @@ _SENTENCE = re.compile(r"[.!;\n]+")
 _CLAUSE = re.compile(r"[,:()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
 _CLAUSE_KEEP = re.compile(f"({_CLAUSE.pattern})", re.IGNORECASE)  # the same, separators kept
 _NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier", "denie"}
+_CONTINUING = {"arrete", "arretes", "arretent", "arrettent", "arete", "cesse", "cesses", "cessent", "arretait", "cessait"}
 _NEGATIONS_AFTER = {"non", "absent", "absente", "absents", "absentes", "negatif", "negative", "exclu", "exclue",
                     "ecarte", "ecartee", "nie", "niee"}
 _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "probable", "eventuel", "eventuelle",
@@ -635,8 +636,10 @@ class Lexicon:
             if t.plain == morphology.INCAPABLE:
                 unable.append(i)
             elif t.plain in _NEGATIONS:
-                # "ne ... que" restricts, it does not deny.
-                if not (i + 1 < len(tokens) and tokens[i + 1].plain == "que"):
+                # "ne ... que" restricts, it does not deny; "n'arrête pas de dire qu'elle veut
+                # mourir" says it again and again.
+                following = tokens[i + 1].plain if i + 1 < len(tokens) else ""
+                if following != "que" and not (i > 0 and tokens[i - 1].plain in _CONTINUING):
                     cues.append(i)
             elif t.plain == "nplus":
                 cues.append(i)
@@ -679,8 +682,10 @@ class Lexicon:
             if re.fullmatch(r"(19|20)\d\d", p) or p in _MONTHS:
                 return True
             # "une convulsion avec de la fièvre à 18 mois": at an age, so dated
+            # but "le petit il a 18 mois" is his age ("à" and "a" fold alike)
             if p == "a" and re.fullmatch(r"\d{1,2}", plains[i + 1] if i + 1 < len(plains) else "") and (
-                    plains[i + 2:i + 3] in (["mois"], ["ans"], ["an"])):
+                    plains[i + 2:i + 3] in (["mois"], ["ans"], ["an"])) and plains[i - 1:i] not in (
+                    ["il"], ["elle"], ["qui"], ["j"], ["on"]):
                 return True
             # "la même année", "l'année dernière", "l'an dernier", "la semaine précédente"
             if p in {"annee", "an", "semaine", "mois"} and (
