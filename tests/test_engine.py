@@ -268,7 +268,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, seven, four and
+# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, six, four and
 # one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
@@ -282,14 +282,15 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # service (the robbery read as abuse) and home help ("ne sort plus seule") before the MSP.
 # tests/cas-aveugle-29 (peers, associations): a wife worn out by housework, shopping and meals for
 # a husband with Parkinson's who fell without injury gets the DAC, the geriatric team and respite
-# before home help.
+# before home help. tests/cas-aveugle-31 (dictated notes): a son dictating "un et pas de" for
+# EHPAD; its "pas de" reads as a denial of the establishment asked for.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
-                "tests/cas-aveugle-20": 7, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
+                "tests/cas-aveugle-20": 6, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
-                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-29": 1}
+                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-29": 1, "tests/cas-aveugle-31": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -303,7 +304,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-22", "tests/cas-aveugle-23", "tests/cas-aveugle-24",
                                     "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
-                                    "tests/cas-aveugle-29", "tests/cas-aveugle-30"])
+                                    "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -976,3 +977,46 @@ def test_a_severe_asthma_attack_and_round_burns_some_old(lexicon):
     assert "detresse_respiratoire" in asthma.facts
     burns = lexicon.read("Sur les avant-bras plusieurs brûlures rondes de même taille, certaines anciennes.")
     assert "violence_subie" in burns.facts
+
+
+@pytest.mark.parametrize("words,expected", [
+    ("ma mere quatre vingt onze ans", "ma mere 91 ans"),
+    ("gir deux", "gir 2"),
+    ("il a six ans sept ans maxi", "il a 6 ans 7 ans maxi"),
+    ("soixante dix huit ans", "78 ans"),
+    ("soixante et onze ans", "71 ans"),
+    ("quatre-vingt-dix-neuf ans", "99 ans"),
+    ("deux trois jours", "2 3 jours"),  # two or three days, not five
+    ("un homme qui hurle", "un homme qui hurle"),  # an article
+    ("depuis une heure", "depuis 1 heure"),
+])
+def test_numbers_dictated_in_words_become_digits(words, expected):
+    from orienter.engine.numerals import digits
+
+    assert digits(words) == expected
+
+
+def test_dictated_ages_and_scores_are_read(lexicon):
+    reading = lexicon.read("je vous appelle pour mon pere quatre vingt sept ans il est en GIR deux")
+    assert reading.numbers["age"][0] == 87 and reading.numbers["gir"][0] == 2
+    # "il a six ans" said of a child beaten now: the child's line too
+    assert "119" in urgent_numbers("on entend des coups et le petit qui crie arrête papa il a six ans")
+
+
+def test_a_length_of_time_or_another_day_s_evening_is_not_now():
+    text = ("il a fait une crise mardi au travail il a convulsé une minute à peu près les pompiers sont venus "
+            "il est rentré chez lui le soir même ça va bien depuis il voudrait une RQTH")
+    assert not urgent_numbers(text)
+    assert "15" in urgent_numbers("il convulse depuis cinq minutes")
+    assert "15" in urgent_numbers("il a convulsé il y a dix minutes et ne se réveille pas")
+
+
+def test_a_victim_s_cry_heard_is_violence_in_progress():
+    assert "17" in urgent_numbers("des cris un homme qui hurle et elle qui dit au secours lâche moi")
+    assert not urgent_numbers("Le petit crie lâche-moi quand on le tient pour le bain, crises de colère.")
+    assert not urgent_numbers("Elle me dit au secours je n'arrive plus à payer mon loyer.")
+
+
+def test_drinking_and_denying_it_is_an_addiction(lexicon):
+    assert "addiction" in lexicon.read("il boit depuis que maman est morte il nie complètement").needs
+    assert "addiction" not in lexicon.read("Elle boit très peu depuis la mort de son mari.").needs

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from orienter.engine import morphology
+from orienter.engine import morphology, numerals
 from orienter.engine.morphology import Token
 from orienter.engine.lexicon import OPTIONAL, STOPWORDS, CompiledLexicon, Phrase
 
@@ -69,7 +69,8 @@ _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "adm
 # The emergency chain already took the event: "amenée par les pompiers ce matin après chute".
 _BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
                       r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b"
-                      r"|\bprise? en charge par (?:les |le )?(?:pompiers|sapeurs|samu|smur)\b|\bvue? aux urgences\b")
+                      r"|\bprise? en charge par (?:les |le )?(?:pompiers|sapeurs|samu|smur)\b|\bvue? aux urgences\b"
+                      r"|\b(?:pompiers|sapeurs-pompiers|samu|smur) (?:sont|est) (?:venus?|intervenus?|passes?)\b")
 # A doctor saw the person after the signs told before and decided: they are not of now.
 _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
                       r"|hospit|adresser)|\bretour (?:au |a )?domicile (?:valide|autorise|decide)|\bsortie (?:validee"
@@ -437,10 +438,11 @@ class Lexicon:
         cues, unable = self._negation_cues(tokens)
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES] + _fears_and_doubts(tokens, originals)
         requests = [i for i, p in enumerate(plains) if p in _REQUESTS or p in _PRESCRIBED]
-        present = any(p in _PRESENT for p in plains) or self._since(plains) == "recent"
-        now = any(p in _PRESENT and p not in _ONSET for p in plains) or self._since(plains) == "recent"
-        header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
         all_plains = [t.plain for t in every]
+        marks = _present_marks(all_plains)
+        present = bool(marks) or self._since(plains) == "recent"
+        now = bool(marks - _ONSET) or self._since(plains) == "recent"
+        header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
         # Dated by the clause itself (a header, "il y a 3 ans", a pluperfect), or by its sentence.
         dated_by_words = self._past_delay(all_plains) or _pluperfect(all_plains)
         dated_itself = past_header or header_at is not None or dated_by_words
@@ -718,7 +720,7 @@ class Lexicon:
                     reading.refused_types.setdefault(code, typed(max(0, first - 1), last))
 
     def _numbers(self, sentence: str, reading: Reading) -> None:
-        plain = " " + re.sub(r"\s+", " ", morphology.fold(sentence)).strip()
+        plain = " " + numerals.digits(re.sub(r"\s+", " ", morphology.fold(sentence)).strip())
         for code, pattern in self.patterns.items():
             # Ages go on being read once the person's is known: a relative's may follow.
             if code in reading.numbers and code != "age":
@@ -767,6 +769,25 @@ def _approximate_age(text: str, reading: Reading) -> None:
     m = _DECADE.search(re.sub(r"\s+", " ", morphology.fold(text)))
     if m:
         reading.numbers["age"] = (_DECADE_WORDS[m.group(1)], m.group(0).strip())
+
+
+# A length of time ("a convulsé une minute") or a part of another day ("le soir même", "hier
+# matin") tells how long or when, not that it is happening now: these mark the present only
+# after "ce", "cette", "depuis", "il y a", "ça fait".
+_NOW_IF_POINTED = {"minutes", "minute", "heures", "heure", "matin", "soir"}
+_POINTING = {"ce", "cet", "cette", "depuis", "ya", "fait", "dans", "derniere", "dernieres"}
+
+
+def _present_marks(words: list[str]) -> set[str]:
+    marks = set()
+    for i, w in enumerate(words):
+        if w not in _PRESENT:
+            continue
+        if w in _NOW_IF_POINTED and not (_POINTING & set(words[max(0, i - 3):i]) or words[max(0, i - 4):i - 2] == ["y", "a"]
+                                        or "y" in words[max(0, i - 4):i] and "a" in words[max(0, i - 3):i]):
+            continue
+        marks.add(w)
+    return marks
 
 
 def _explored(folded: str) -> bool:
