@@ -280,9 +280,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # must still call the 15). tests/cas-aveugle-27 (justice, police): a young woman with
 # post-traumatic signs and dark thoughts in a commune without an adult CMP gets the DAC, the social
 # service (the robbery read as abuse) and home help ("ne sort plus seule") before the MSP.
-# tests/cas-aveugle-29 (peers, associations): a wife worn out by housework, shopping and meals for
-# a husband with Parkinson's who fell without injury gets the DAC, the geriatric team and respite
-# before home help. tests/cas-aveugle-31 (dictated notes): a son dictating "un et pas de" for
+# tests/cas-aveugle-31 (dictated notes): a son dictating "un et pas de" for
 # EHPAD; its "pas de" reads as a denial of the establishment asked for.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
@@ -290,7 +288,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 6, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
-                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-29": 1, "tests/cas-aveugle-31": 1}
+                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -304,7 +302,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-22", "tests/cas-aveugle-23", "tests/cas-aveugle-24",
                                     "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
-                                    "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31"])
+                                    "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
+                                    "tests/cas-aveugle-32"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -1020,3 +1019,31 @@ def test_a_victim_s_cry_heard_is_violence_in_progress():
 def test_drinking_and_denying_it_is_an_addiction(lexicon):
     assert "addiction" in lexicon.read("il boit depuis que maman est morte il nie complètement").needs
     assert "addiction" not in lexicon.read("Elle boit très peu depuis la mort de son mari.").needs
+
+
+def test_a_single_fall_without_harm_is_the_gp_s_repeated_falls_the_geriatric_team_s():
+    def fired(text: str) -> set[str]:
+        data = json.loads(run("explain", "--format", "json", "--commune", ORLEANS, text).stdout)
+        return {r["id"] for r in data["trace"]["regles"] if r["declenchee"]}
+
+    assert "chutes-personne-agee" not in fired("Mme 85 ans, chute hier, s'est relevée seule, sans blessure.")
+    assert "chutes-personne-agee" in fired("Mme 85 ans, chutes répétées, la dernière sans blessure, vit seule.")
+    assert "chutes-personne-agee" in fired("Mr 80 ans, tombé dans la salle de bain, vit seul.")
+
+
+def test_symptoms_gone_at_the_doctor_s_arrival_are_no_alarm_and_disappeared_is_not_unreachable(lexicon):
+    text = ("Étudiant, 23 ans, oppression thoracique, palpitations, début brutal en révisant, 20 min. "
+            "À mon arrivée eupnéique, ECG normal, examen normal, tout a disparu.")
+    assert not urgent_numbers(text)
+    assert "injoignable" not in lexicon.read("La douleur a disparu depuis hier.").facts
+
+
+def test_a_child_often_alone_and_hungry_is_child_protection_without_alarm(lexicon):
+    text = "la petite Jade, 10 ans, est souvent seule le soir, vient frapper chez les voisins pour manger"
+    assert "protection-enfance" in lexicon.read(text).needs
+    assert not urgent_numbers(text)
+
+
+def test_surtout_heads_the_request(lexicon):
+    reading = lexicon.read("Chute mardi sans lésion. Surtout : ne peut plus faire ses courses ni le ménage.")
+    assert any("demande" in h.qualifiers for h in reading.needs["aide-domicile"])

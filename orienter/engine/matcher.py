@@ -80,7 +80,8 @@ _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d[
 # The pain told before is gone now ("Aucune douleur aujourd'hui", "douleur disparue").
 _PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs? (?:aujourd.hui|actuellement|ce jour|ce matin"
                         r"|a l.examen|au moment|depuis)|\bdouleurs? (?:disparue|a disparu|ont disparu|passee|calmee"
-                        r"|resolutive|cedee|a cede)\b|\brien (?:en ce moment|actuellement|maintenant|aujourd.hui)\b")
+                        r"|resolutive|cedee|a cede)\b|\brien (?:en ce moment|actuellement|maintenant|aujourd.hui)\b"
+                        r"|\btout (?:a|avait) disparu\b|\b(?:symptomes|signes) (?:ont |avaient )?(?:disparu|cede)\b")
 _PAIN_CODES = ("douleur_thoracique", "malaise_coronarien_atypique")
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
@@ -304,8 +305,9 @@ class Lexicon:
                 past_header = self._read_clause(clause, reading, past_header, author, settled, clauses,
                                                 question or listing)
                 # "Besoin : aide financière, aide alimentaire" heads the request as "Demande :" does.
-                listing = listing or any(w in _REQUESTS for w in plain) or (plain in (["besoin"], ["besoins"])
-                                                                          and ":" in after)
+                # "Surtout : ne peut plus faire ses courses" puts the main point after the colon.
+                listing = listing or any(w in _REQUESTS for w in plain) or (
+                    plain in (["besoin"], ["besoins"], ["surtout"]) and ":" in after)
                 if at and "(" in pieces[at - 1] and 0 < before and _ANTICIPATED.search(
                         morphology.fold(pieces[at - 2] if at >= 2 else "")):
                     # "anticiper les prescriptions (détresse respiratoire terminale, fausses routes)":
