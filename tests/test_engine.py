@@ -761,6 +761,17 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("le petit il a 18 mois il a avaler des pilules de sa grand mere on sait pas combien", "15"),
     ("la petite elle dit que son beau pere lui fait des choses la nuit", "119"),
     ("elle a fait une crise d'asthme ça passe pas avec la ventoline elle arrive plus a parler", "15"),
+    # a fifth series: dehydration, head injury, caustics, anorexia, sepsis, chemotherapy, wounds, pregnancy
+    ("Mamie ne mange plus et ne boit plus depuis 3 jours, elle dort tout le temps, on n'arrive presque plus à la réveiller.", "15"),
+    ("Mon fils de 2 ans vomit tout depuis hier, il ne fait plus pipi, les yeux creux, très mou.", "15"),
+    ("Le bébé est tombé de la table à langer sur la tête, il vomit et il est somnolent.", "15"),
+    ("Il a bu de la javel par erreur, il a mal à la gorge et crache.", "15"),
+    ("Ma fille anorexique pèse 32 kg, elle a fait un malaise ce matin, le coeur bat très lentement.", "15"),
+    ("Elle a pris 40 paracétamol hier soir, elle dit qu'elle va bien.", "15"),
+    ("Mon père a une plaie au pied diabétique qui est devenue noire et qui sent très mauvais, fièvre à 39.", "15"),
+    ("Le patient sous chimio a 38,8 de fièvre depuis ce matin.", "15"),
+    ("Il a reçu un coup de couteau au ventre, il saigne.", "15"),
+    ("Ma femme est enceinte de 6 mois, elle est tombée dans les escaliers sur le ventre.", "15"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -811,6 +822,14 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "La petite fait des choses bizarres à l'école, agitée, demande CMPP.",
     "Asthme connu, ventoline à la demande, ça va bien, demande de suivi.",
     "Une convulsion avec de la fièvre à 18 mois, rien depuis, suivi par la PMI.",
+    "Enfant de 4 ans, gastro depuis 2 jours, boit bien, fait pipi, joue, vu par le médecin.",
+    "Il s'est cogné la tête contre le placard hier, petite bosse, pas de vomissement, va bien.",
+    "Sous chimiothérapie pour un cancer du sein, pas de fièvre, fatiguée, demande une aide ménagère.",
+    "Anorexie du sujet âgé, perte de poids, pas de malaise, demande de portage de repas.",
+    "Plaie du pied diabétique suivie par l'IDE, propre, pas de fièvre, pansements tous les 2 jours.",
+    "Enceinte de 5 mois, ventre qui grossit bien, suivie par la sage-femme, demande un logement.",
+    "Elle a bu de la javel il y a 10 ans lors d'une TS, suivie au CMP, stable.",
+    "Le petit a vomi une fois hier soir, plus rien depuis, mange normalement.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
