@@ -1066,3 +1066,10 @@ def test_a_child_often_alone_and_hungry_is_child_protection_without_alarm(lexico
 def test_surtout_heads_the_request(lexicon):
     reading = lexicon.read("Chute mardi sans lésion. Surtout : ne peut plus faire ses courses ni le ménage.")
     assert any("demande" in h.qualifiers for h in reading.needs["aide-domicile"])
+
+
+def test_a_threat_against_oneself_is_a_suicidal_crisis_not_violence():
+    assert urgent_numbers("Patient schizophrène, il s'est barricadé avec un couteau et menace de se tuer.") >= {"15", "3114"}
+    assert "17" not in urgent_numbers("Il menace de se suicider avec son fusil.")
+    assert "17" in urgent_numbers("Son mari menace de la tuer, elle est enfermée dans la salle de bain.")
+    assert "17" in urgent_numbers("Il a un couteau et menace sa femme.")
