@@ -268,7 +268,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # a school social worker about to write an "IP" gets the PMI before the departmental social
 # service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
 # commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, six, four and
+# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, five, four and
 # one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
@@ -286,7 +286,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
-                "tests/cas-aveugle-20": 6, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
+                "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
                 "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1}
 
@@ -1073,3 +1073,28 @@ def test_a_threat_against_oneself_is_a_suicidal_crisis_not_violence():
     assert "17" not in urgent_numbers("Il menace de se suicider avec son fusil.")
     assert "17" in urgent_numbers("Son mari menace de la tuer, elle est enfermée dans la salle de bain.")
     assert "17" in urgent_numbers("Il a un couteau et menace sa femme.")
+
+
+@pytest.mark.parametrize("text", [
+    "Douleur thoracique depuis 1h, ATCD d'IDM en 2015.",
+    "Douleur thoracique, ATCD d'IDM en 2015.",
+    "Douleur thoracique, infarctus en 2015.",
+    "Douleur dans la poitrine, stent en 2019.",
+])
+def test_a_history_told_after_a_sign_of_now_does_not_date_it(text):
+    assert "15" in urgent_numbers(text)
+
+
+def test_a_clause_that_dates_the_sign_before_it_still_does():
+    assert not urgent_numbers("Douleur thoracique, survenue en 2019 lors d'un effort.")
+    assert not urgent_numbers("Crise tonico-clonique hier soir, identique aux habituelles, récupérée en 10 min.")
+
+
+def test_how_often_dates_the_whole_list_before_it():
+    assert not urgent_numbers("Palpitations, sensation d'étouffer, peur de mourir, 3 à 4 fois par semaine depuis la rentrée.")
+    assert "15" in urgent_numbers("Bouche déviée, bras lourd, depuis 20 minutes.")
+
+
+def test_a_risk_to_prevent_is_no_emergency_of_now():
+    assert not urgent_numbers("Injecte de l'héroïne, ne veut pas arrêter. Hypothèses : risque de surdose, risque infectieux.")
+    assert "15" in urgent_numbers("Suspicion d'AVC en cours, bouche déviée.")

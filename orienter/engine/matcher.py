@@ -41,7 +41,7 @@ _NEGATIONS_AFTER = {"non", "absent", "absente", "absents", "absentes", "negatif"
                     "ecarte", "ecartee", "nie", "niee"}
 _HYPOTHESES = {"suspicion", "suspecte", "suspect", "suspecter", "possible", "probable", "eventuel", "eventuelle",
                "prevention", "prevenir", "eviter",
-               "evoque", "evoquer", "evocation", "hypothese", "doute", "craint", "crainte", "risque", "eliminer",
+               "evoque", "evoquer", "evocation", "hypothese", "doute", "craint", "crainte", "risque", "risques", "eliminer",
                "suspicions", "questionne", "peut-etre", "failli", "presque",
                # "anticiper les prescriptions (détresse respiratoire terminale)": what is planned for
                "anticiper", "anticipe", "anticipees", "anticipee", "prevoir", "prevision"}
@@ -54,6 +54,7 @@ _REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "rech
 # "une ordonnance pour des soins d'hygiène à domicile": a prescription names the care asked for.
 _PRESCRIBED = {"ordonnance", "ordonnances", "prescription", "prescriptions", "prescrit", "prescrite", "prescrits",
                "prescrites", "ordo"}
+_RISKS = {"risque", "risques", "prevention", "prevenir", "eviter"}
 _HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
 # Past, and chronic or already explored: not the event of today.
 _PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "anciennes", "autrefois", "jadis",
@@ -115,6 +116,7 @@ _EXPLORED = {"normal", "normaux", "normale", "normales", "rassurant", "rassurant
 _ANTICIPATED = re.compile(r"\b(?:anticip\w*|prevoir|en prevision|en cas de|si jamais)\b")
 # "crie au secours toutes les nuits": what recurs is a known pattern, not an event of now.
 _EVERY = re.compile(r"\btou(?:te)?s les (?:nuits|soirs|jours|matins|week-ends|semaines)\b|\bchaque (?:nuit|soir|matin)\b"
+                    r"|\bfois par (?:jour|semaine|mois|an|nuit)\b"
                     r"|\b(?:pendant|lors|au cours) (?:les|des|de ses|de mes|de leurs) crises\b")
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
@@ -219,6 +221,7 @@ class _Clause:
     past: bool
     author: bool
     typed: Callable[[int], str]
+    now: bool = False  # "depuis 1h", "ce matin": told as happening now
 
 
 @dataclass
@@ -285,6 +288,9 @@ class Lexicon:
             question = sentence.rstrip().endswith("?")
             listing = False
             previous: list[Hit] = []
+            # Hits of the short clauses listed just before ("palpitations, sensation d'étouffer,
+            # peur de mourir, 3 à 4 fois par semaine"), with their clause indices.
+            listed: list[tuple[int, list[Hit]]] = []
             clauses: list[_Clause] = []
             pieces = _CLAUSE_KEEP.split(sentence)
             for at in range(0, len(pieces), 2):
@@ -297,6 +303,7 @@ class Lexicon:
                 author, first = first and _names_author(clause), False
                 reading.recent = []
                 before = len(clauses)
+                aside_before = len(reading.set_aside)
                 plain = _plain_words(clause)
                 # After "il nous faudrait quelqu'un pour les repas", the list goes on ("les
                 # courses, le linge"); a clause with its own subject ("elle oublie de manger")
@@ -328,10 +335,27 @@ class Lexicon:
                     # "idées suicidaires explorées à chaque séance : absentes" — the answer denies
                     # what the clause before the colon named.
                     _deny(reading, previous)
-                if _qualifies_previous(clause) or self._since(_plain_words(clause)) == "long":
+                # Not what was told as happening now ("Douleur thoracique depuis 1h, ATCD d'IDM en
+                # 2015"): the clause after it dates its own items.
+                told_now = 0 < before <= len(clauses) and clauses[before - 1].now
+                qualifies = _qualifies_previous(clause) or self._since(_plain_words(clause)) == "long"
+                if not qualifies and _KNOWN_CONDITION & set(plain):
+                    # "Mal dans la poitrine …, angine de poitrine connue": the sign is that known
+                    # condition when the clause names the same thing.
+                    own = reading.recent + reading.set_aside[aside_before:]
+                    qualifies = bool({h.code for h in own} & {h.code for h in previous})
+                if qualifies and not told_now:
                     _requalify(reading, previous, "passe", self.cancelled_by)
                     if 0 < before <= len(clauses):
                         clauses[before - 1].past = True
+                    if _recurs(clause) and not any(clauses[i].now for i, _ in listed if i < len(clauses)):
+                        # how often says it of the whole list before it
+                        for i, hits in listed:
+                            _requalify(reading, hits, "passe", self.cancelled_by)
+                            if i < len(clauses):
+                                clauses[i].past = True
+                short = 0 < len([w for w in plain if w not in STOPWORDS]) <= 3 and not _SUBJECTS.intersection(plain)
+                listed = (listed + [(before, list(reading.recent))]) if short else []
                 # "hémoptysie (crachats striés) la semaine dernière": an aside in brackets that
                 # names nothing leaves the clause before it to be qualified.
                 if reading.recent or not (at and pieces[at - 1] == "("):
@@ -462,7 +486,8 @@ class Lexicon:
         asked = [b for a, b in spans if clause[b:b + 3].lstrip().startswith("?")]
         kin = self._relatives(every)
         if collect is not None:
-            collect.append(_Clause(tokens, cues, past_here, author, lambda i: typed(tokens[i].source, tokens[i].source)))
+            collect.append(_Clause(tokens, cues, past_here, author, lambda i: typed(tokens[i].source, tokens[i].source),
+                                   now))
         self._refusals(tokens, typed, reading)
         found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]] = {}
         for i in range(len(tokens)):
@@ -493,6 +518,9 @@ class Lexicon:
             if any(0 < start - h <= _SCOPE for h in hypotheses) or any(
                     p in _HYPOTHESES_AFTER for p in plains[end:end + 3]) or spans[last][1] in asked:
                 qualifiers.append("hypothese")
+                # "risque de surdose", "prévenir une chute": a danger to prevent, not a suspicion of now
+                if any(0 < start - h <= _SCOPE and plains[h] in _RISKS for h in hypotheses):
+                    qualifiers.append("risque")
             alarm = "ecarte" in self.cancelled_by.get(code, ())
             if code in _ONGOING_HARM and habitual and not dated_itself and not any(p in _PAST for p in plains):
                 pass  # "il la frappe tous les soirs": what recurs goes on
@@ -656,7 +684,7 @@ class Lexicon:
             if p != "depuis":
                 continue
             tail = plains[i + 1:i + 3]
-            if any(u in _RECENT_UNITS for u in tail):
+            if any(u in _RECENT_UNITS or re.fullmatch(r"\d+(?:h|min|mn)", u) for u in tail):
                 return "recent"
             if any(u in _LONG_UNITS for u in tail):
                 return "long"
@@ -879,16 +907,49 @@ def _reported(before: list[str]) -> bool:
     return bool({"qu", "que"} & set(before[-3:])) and bool(_REPORTING & set(before))
 
 
+_KNOWN_CONDITION = {"connu", "connue", "connus", "connues", "chronique", "chroniques", "habituel", "habituelle",
+                    "habituels", "habituelles", "stable", "stabilise", "stabilisee"}
+
+
+def _recurs(clause: str) -> bool:
+    """"3 à 4 fois par semaine", "souvent", "toutes les nuits": how often, so not an event of now."""
+    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    return any(w in _HABITUAL for w in words) or bool(_EVERY.search(" ".join(words)))
+
+
+# How a clause that dates or qualifies the one before begins ("la semaine dernière", "il y a 3
+# ans", "connue et stable", "rien depuis", "survenue en mars").
+_DATING_STARTS = {"en", "il", "y", "ya", "depuis", "hier", "avant", "avant-hier", "rien", "pas", "aucun", "aucune",
+                  "plus", "semaine", "mois", "annee", "an", "ans", "jours", "jour", "dernier", "derniere", "lors",
+                  "deja", "episode", "cette", "ce", "cet", "dans", "vers", "pendant", "apres", "suite", "survenu",
+                  "survenue", "survenus", "survenues", "apparu", "apparue", "datant", "remontant", "resolu",
+                  "resolue", "disparu", "disparue", "traite", "traitee", "une", "un", "fois", "jamais", "toujours",
+                  "recidive", "sans", "non", "neg", "negatif", "negative", "normal", "normale", "bilan", "vu", "vue",
+                  "identique", "identiques", "comme", "semblable", "semblables", "similaire", "similaires", "typique",
+                  "typiques", "superposable", "recupere", "recuperee", "cede", "cedee", "passe", "passee", "calme",
+                  "calmee", "meme", "memes"}
+_WEEKDAYS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+
+
 def _qualifies_previous(clause: str) -> bool:
     """A short clause that only qualifies the one before: "dyspnée, connue et stable depuis des mois"."""
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
     if {"certaines", "certains", "quelques", "dont"} & set(words):
         return False  # "brûlures rondes, certaines anciennes": some old, so others are not
+    content = [w for w in words if w not in STOPWORDS]
+    if content and content[0] in {"atcd", "atcds", "antecedent", "antecedents"}:
+        return False  # "Douleur thoracique, ATCD d'IDM en 2015": a history of its own, not the pain's date
+    if content and not (content[0] in _DATING_STARTS or content[0] in _PAST or content[0] in _HABITUAL
+                        or content[0] in _MONTHS or content[0] in _WEEKDAYS or content[0].isdigit()):
+        # "Douleur thoracique, ATCD d'IDM en 2015", "…, stent en 2019": a thing of its own, with
+        # its own date, not a date of the pain.
+        return False
     # "hémoptysie (crachats striés) la semaine dernière": a short clause that dates the one before;
     # "rien depuis", "pas de récidive" says the one before is over.
-    return 0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
-                                    or _explored(" ".join(words)) or Lexicon._past_delay(words)
-                                    or bool(_NOTHING_SINCE.search(" ".join(words))))
+    return (0 < len(words) <= 8 and (any(w in _PAST or w in _HABITUAL for w in words)
+                                     or _explored(" ".join(words)) or Lexicon._past_delay(words)
+                                     or bool(_NOTHING_SINCE.search(" ".join(words))))) or (
+        0 < len(words) <= 12 and _recurs(clause))
 
 
 def _inside_longer(found: dict[tuple[str, str], tuple[int, int, bool, Phrase, str]]) -> set[str]:

@@ -372,7 +372,7 @@ class FichierTypes(Strict):
 # How a hit of the text is qualified (matcher.py): a suspected diagnosis, a past event, a fact
 # about a relative, a sign a doctor has since examined and cleared ("pas d'indication de
 # transfert"). An entry lists the qualifiers that cancel its hits.
-Qualificatif = Literal["hypothese", "passe", "proche", "demande", "ecarte"]
+Qualificatif = Literal["hypothese", "risque", "passe", "proche", "demande", "ecarte"]
 
 
 @strict
