@@ -281,14 +281,18 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # post-traumatic signs and dark thoughts in a commune without an adult CMP gets the DAC, the social
 # service (the robbery read as abuse) and home help ("ne sort plus seule") before the MSP.
 # tests/cas-aveugle-31 (dictated notes): a son dictating "un et pas de" for
-# EHPAD; its "pas de" reads as a denial of the establishment asked for.
+# EHPAD; its "pas de" reads as a denial of the establishment asked for. tests/cas-aveugle-33
+# (trainees' case presentations): home help 4th after a fall without harm (CLIC, geriatric team,
+# CCAS first); a family looking for an establishment at discharge gets the SMR its trainee
+# suggested first; a CCAS trainee's own CCAS is the address asked for, but a writer's own service
+# is not proposed.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
-                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1}
+                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1, "tests/cas-aveugle-33": 3}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -303,7 +307,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
                                     "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
-                                    "tests/cas-aveugle-32"])
+                                    "tests/cas-aveugle-32", "tests/cas-aveugle-33"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -1098,3 +1102,27 @@ def test_how_often_dates_the_whole_list_before_it():
 def test_a_risk_to_prevent_is_no_emergency_of_now():
     assert not urgent_numbers("Injecte de l'héroïne, ne veut pas arrêter. Hypothèses : risque de surdose, risque infectieux.")
     assert "15" in urgent_numbers("Suspicion d'AVC en cours, bouche déviée.")
+
+
+def test_renouncing_care_with_full_cover_is_no_case_for_the_pass():
+    def top(text: str) -> list[str]:
+        out = json.loads(run("suggest", "--commune", "45234", "--format", "json", text).stdout)
+        return [x["type"] for x in out["suggestions"][:3]]
+
+    assert "PASS" not in top("Mère isolée au RSA, CSS à jour, carte Vitale à jour, plus de médecin traitant, "
+                             "renonce aux soins, pas le temps.")
+    assert "PASS" in top("Renonce aux soins, ne peut pas payer, RSA.")
+
+
+def test_a_parent_writing_for_the_children_gets_the_children_s_services(lexicon):
+    text = ("Mme B., 31 ans, séparée d'un conjoint violent, deux enfants de 4 et 6 ans qui font des cauchemars. "
+            "À qui s'adresser pour les enfants ?")
+    assert lexicon.read(text).numbers["age"][0] in (4, 6)
+    assert lexicon.read("Mme 35 ans, déprimée, deux enfants de 4 et 6 ans, demande un suivi pour elle.").numbers["age"][0] == 35
+
+
+def test_what_a_writer_supposes_under_a_heading_is_not_asked(lexicon):
+    reading = lexicon.read("Hypothèses / mes pistes : peut-être une équipe spécialisée Alzheimer, ou un SMR ?")
+    assert not any("demande" in h.qualifiers for hits in reading.needs.values() for h in hits)
+    reading = lexicon.read("Peut-on avoir un SMR ?")
+    assert any("demande" in h.qualifiers for h in reading.needs["readaptation"])

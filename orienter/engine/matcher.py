@@ -54,6 +54,8 @@ _REQUESTS = {"cherche", "cherchons", "cherchent", "chercher", "recherche", "rech
 # "une ordonnance pour des soins d'hygiène à domicile": a prescription names the care asked for.
 _PRESCRIBED = {"ordonnance", "ordonnances", "prescription", "prescriptions", "prescrit", "prescrite", "prescrits",
                "prescrites", "ordo"}
+_SUPPOSING = {"hypothese", "hypotheses", "piste", "pistes", "mes", "diagnostic", "diagnostics", "evoque", "evoques",
+              "differentiel", "differentiels"}
 _RISKS = {"risque", "risques", "prevention", "prevenir", "eviter"}
 _HYPOTHESES_AFTER = {"eliminer", "possible", "probable", "suspecte", "suspect", "evoque", "discute"}
 # Past, and chronic or already explored: not the event of today.
@@ -285,7 +287,7 @@ class Lexicon:
             past_header = False
             # A question, or what follows "il nous faudrait", asks: the needs it names are the
             # request ("Il nous faudrait quelqu'un pour les repas, les courses, le linge").
-            question = sentence.rstrip().endswith("?")
+            question = sentence.rstrip().endswith("?") and not _supposes(sentence)
             listing = False
             previous: list[Hit] = []
             # Hits of the short clauses listed just before ("palpitations, sensation d'étouffer,
@@ -911,6 +913,14 @@ _KNOWN_CONDITION = {"connu", "connue", "connus", "connues", "chronique", "chroni
                     "habituels", "habituelles", "stable", "stabilise", "stabilisee"}
 
 
+def _supposes(sentence: str) -> bool:
+    """"Hypothèses / mes pistes : peut-être une ESA, ou un SMR ?": what the writer supposes under
+    such a heading, even with a question mark, is not what they ask for."""
+    head, colon, _ = sentence.partition(":")
+    words = _plain_words(head) if colon else []
+    return 0 < len(words) <= 4 and set(words) <= _SUPPOSING
+
+
 def _recurs(clause: str) -> bool:
     """"3 à 4 fois par semaine", "souvent", "toutes les nuits": how often, so not an event of now."""
     words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
@@ -970,6 +980,11 @@ def _age_of_whom_the_note_asks(reading: Reading) -> None:
     """"Mme L., 58 ans, ... sa mère, 91 ans, GIR 2, entrée en maison de retraite": the writer's
     client is 58, the establishment is for her mother: the orientation takes the mother's age."""
     own = reading.numbers.get("age")
+    child = reading.numbers.get("age_enfant")
+    if "pour_enfant" in reading.facts and child is not None and (own is None or own[0] >= 18):
+        # "Mme B., 31 ans … deux enfants de 4 et 6 ans … à qui s'adresser pour les enfants ?"
+        reading.numbers["age"] = child
+        return
     if own is None or reading.elder_relative is None or own[0] >= 60:
         return
     if _ELDER_NEEDS & set(reading.needs):
@@ -984,6 +999,9 @@ def _relatives_age(before: str) -> str | None:
     for k in range(len(words) - 1):
         if words[k] in _THIRD_POSSESSIVES and words[k + 1] in _KIN and (k == 0 or words[k - 1] not in _ABOUT):
             return words[k + 1]
+    # "deux enfants de 4 et 6 ans", "ses enfants, 3 et 5 ans": children beside the person
+    if any(w in {"enfants", "bebes", "jumeaux", "jumelles"} for w in words) and not set(words) & _ABOUT:
+        return "enfant"
     return None
 
 
