@@ -307,7 +307,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
                                     "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
-                                    "tests/cas-aveugle-32", "tests/cas-aveugle-33"])
+                                    "tests/cas-aveugle-32", "tests/cas-aveugle-33", "tests/cas-aveugle-34"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -1126,3 +1126,36 @@ def test_what_a_writer_supposes_under_a_heading_is_not_asked(lexicon):
     assert not any("demande" in h.qualifiers for hits in reading.needs.values() for h in hits)
     reading = lexicon.read("Peut-on avoir un SMR ?")
     assert any("demande" in h.qualifiers for h in reading.needs["readaptation"])
+
+
+def test_a_pasted_e_mail_s_wrapped_lines_keep_their_denials(lexicon):
+    reading = lexicon.read("M. F. n'a pas d'escarre, pas de pansement complexe, pas de\nperfusion, pas de soin lourd.")
+    assert "soins_lourds" not in reading.facts
+    reading = lexicon.read("aucune menace, aucun propos\n  suicidaire.")
+    assert "idees_suicidaires" not in reading.facts
+
+
+def test_a_quoted_earlier_message_is_context_not_the_request(lexicon):
+    text = ("Non, pas d'HAD à mon sens : il faut une aide à la toilette par des soignants.\n"
+            "> Bonjour Docteur, ne faudrait-il pas une HAD ?")
+    reading = lexicon.read(text)
+    assert not any("demande" in h.qualifiers for h in reading.needs.get("hospitalisation-domicile", []))
+
+
+def test_a_date_heading_a_sentence_dates_its_signs_not_a_later_now():
+    assert not urgent_numbers("La semaine dernière, fausse route avec désaturation à 85 % pendant quelques minutes, "
+                              "récupérée seule, vue le jour même par son MT.")
+    assert "15" in urgent_numbers("La semaine dernière, chute, et depuis ce matin il est confus et fébrile à 39.")
+    assert "15" in urgent_numbers("En 2019 opéré du coeur, douleur thoracique avec sueurs")
+
+
+def test_an_imagined_condition_and_a_then_are_not_of_now():
+    assert not urgent_numbers("Idées de mort passives (\"si je ne me réveillais pas, ça ne me dérangerait pas\"), "
+                              "pas de scénario.")
+    assert not urgent_numbers("Plus d'héroïne depuis 2019, il parle encore de son overdose de cette année-là.")
+
+
+def test_a_denial_stops_at_a_later_subordinate_clause(lexicon):
+    text = "Des pensées qui ne sont pas à lui et l'impression que les gens parlent de lui à la télé."
+    assert "signes_psychotiques" in lexicon.read(text).facts
+    assert "idees_suicidaires" not in lexicon.read("Il ne dit pas qu'il veut mourir.").facts

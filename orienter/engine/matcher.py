@@ -33,6 +33,10 @@ from orienter.engine.morphology import Token
 from orienter.engine.lexicon import OPTIONAL, STOPWORDS, CompiledLexicon, Phrase
 
 _SENTENCE = re.compile(r"[.!;\n]+")
+_WRAPPED = re.compile(r"(?<=[^\s.!?;:])[ \t]*\n[ \t]*(?:>[ \t]*)?(?=[a-zàâäéèêëîïôöùûüçœ0-9(«\"])")
+# "> Ne faudrait-il pas une HAD ?": a line quoted from an earlier message is context, not the
+# writer's request.
+_QUOTED = re.compile(r"^\s*>")
 _CLAUSE = re.compile(r"[,:()\[\]/]+|\s+mais\s+|\s+-\s+", re.IGNORECASE)
 _CLAUSE_KEEP = re.compile(f"({_CLAUSE.pattern})", re.IGNORECASE)  # the same, separators kept
 _NEGATIONS = {"pas", "sans", "aucun", "aucune", "ni", "jamais", "absence", "non", "nie", "nier", "denie"}
@@ -274,6 +278,9 @@ class Lexicon:
         reading = Reading()
         first = True
         told_before: list[Hit] = []
+        # Pasted e-mails wrap lines in the middle of a sentence ("pas de\nperfusion"): a line
+        # that does not end a sentence and a next one that starts in lower case are one sentence.
+        text = _WRAPPED.sub(" ", text)
         for sentence in _SENTENCE.split(text):
             if not sentence.strip():
                 continue
@@ -287,7 +294,8 @@ class Lexicon:
             past_header = False
             # A question, or what follows "il nous faudrait", asks: the needs it names are the
             # request ("Il nous faudrait quelqu'un pour les repas, les courses, le linge").
-            question = sentence.rstrip().endswith("?") and not _supposes(sentence)
+            quoted = bool(_QUOTED.match(sentence))
+            question = sentence.rstrip().endswith("?") and not _supposes(sentence) and not quoted
             listing = False
             previous: list[Hit] = []
             # Hits of the short clauses listed just before ("palpitations, sensation d'étouffer,
@@ -312,11 +320,17 @@ class Lexicon:
                 # describes again.
                 listing = listing and not _SUBJECTS.intersection(plain)
                 past_header = self._read_clause(clause, reading, past_header, author, settled, clauses,
-                                                question or listing)
+                                                question or listing, quoted)
+                if before == 0 and not reading.recent and 0 < len(plain) <= 5 and self._past_delay(plain) and all(
+                        w in STOPWORDS or w in _DATING_STARTS or w in _MONTHS or w in _WEEKDAYS or w.isdigit()
+                        or w in {"passee", "passe", "precedente", "precedent", "ya"} for w in plain):
+                    # "La semaine dernière, fausse route avec désaturation …": a date heading the
+                    # sentence dates the signs it tells (a clause of its own that says now still is).
+                    settled = True
                 # "Besoin : aide financière, aide alimentaire" heads the request as "Demande :" does.
                 # "Surtout : ne peut plus faire ses courses" puts the main point after the colon.
-                listing = listing or any(w in _REQUESTS for w in plain) or (
-                    plain in (["besoin"], ["besoins"], ["surtout"]) and ":" in after)
+                listing = not quoted and (listing or any(w in _REQUESTS for w in plain) or (
+                    plain in (["besoin"], ["besoins"], ["surtout"]) and ":" in after))
                 if at and "(" in pieces[at - 1] and 0 < before and _ANTICIPATED.search(
                         morphology.fold(pieces[at - 2] if at >= 2 else "")):
                     # "anticiper les prescriptions (détresse respiratoire terminale, fausses routes)":
@@ -443,7 +457,8 @@ class Lexicon:
     # --- one clause ---------------------------------------------------------------------
 
     def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False,
-                     settled: bool = False, collect: list[_Clause] | None = None, asking: bool = False) -> bool:
+                     settled: bool = False, collect: list[_Clause] | None = None, asking: bool = False,
+                     quoted: bool = False) -> bool:
         """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
         # "il parle de plus en plus difficilement": a progression, not "ne parle plus".
         clause = _PROGRESSIVE.sub("progressivement", clause)
@@ -464,8 +479,14 @@ class Lexicon:
             past_header = False
         plains = [t.plain for t in tokens]
         cues, unable = self._negation_cues(tokens)
+        # A denial stops at a later subordinate clause: in "des pensées qui ne sont pas à lui et
+        # l'impression que les gens parlent de lui", the second clause is not denied; "il ne dit
+        # pas qu'il veut mourir" denies what it introduces.
+        limits = {c: next((k for k in range(c + 1, len(tokens)) if any(
+            morphology.fold(originals[j]) in {"que", "qu"} and j > tokens[c].source + 2
+            for j in range(tokens[k - 1].source + 1, tokens[k].source))), len(tokens)) for c in cues}
         hypotheses = [i for i, p in enumerate(plains) if p in _HYPOTHESES] + _fears_and_doubts(tokens, originals)
-        requests = [i for i, p in enumerate(plains) if p in _REQUESTS or p in _PRESCRIBED]
+        requests = [] if quoted else [i for i, p in enumerate(plains) if p in _REQUESTS or p in _PRESCRIBED]
         all_plains = [t.plain for t in every]
         marks = _present_marks(all_plains)
         present = bool(marks) or self._since(plains) == "recent"
@@ -499,7 +520,7 @@ class Lexicon:
                 if match is None:
                     continue
                 end, via = match
-                negated = self._denied(phrase, tokens, i, end, cues, unable)
+                negated = self._denied(phrase, tokens, i, end, [c for c in cues if i < limits.get(c, i + 1)], unable)
                 key = (phrase.kind, phrase.code)
                 prev = found.get(key)
                 # Prefer a positive reading, then the longest phrase.
@@ -721,6 +742,10 @@ class Lexicon:
                     plains[i + 2:i + 3] in (["mois"], ["ans"], ["an"])) and plains[i - 1:i] not in (
                     ["il"], ["elle"], ["qui"], ["j"], ["on"]):
                 return True
+            # "son overdose de cette année-là", "à l'époque"
+            if p in {"annee-la", "jour-la", "epoque"} or (p in {"annee", "jour"} and plains[i + 1:i + 2] == ["la"]
+                                                            and plains[i - 1:i] == ["cette"]):
+                return True
             # "la même année", "l'année dernière", "l'an dernier", "la semaine précédente"
             if p in {"annee", "an", "semaine", "mois"} and (
                     plains[i - 1:i] == ["meme"] or plains[i + 1:i + 2] in (["derniere"], ["dernier"], ["precedente"],
@@ -871,7 +896,8 @@ def _can_cause(words: list[str]) -> bool:
 def _if_subject(words: list[str]) -> bool:
     """"s'il (s')étouffe", "si elle tombe", "si on": a condition opens just before."""
     folded = [morphology.fold(w) for w in words]
-    return any(a in {"si", "s"} and b in {"il", "ils", "elle", "elles", "on"} for a, b in zip(folded, folded[1:]))
+    return any(a in {"si", "s"} and b in {"il", "ils", "elle", "elles", "on", "je", "j", "tu", "nous", "vous"}
+               for a, b in zip(folded, folded[1:]))
 
 
 def _plain_words(clause: str) -> list[str]:
