@@ -1159,3 +1159,19 @@ def test_a_denial_stops_at_a_later_subordinate_clause(lexicon):
     text = "Des pensées qui ne sont pas à lui et l'impression que les gens parlent de lui à la télé."
     assert "signes_psychotiques" in lexicon.read(text).facts
     assert "idees_suicidaires" not in lexicon.read("Il ne dit pas qu'il veut mourir.").facts
+
+
+def test_his_threat_to_kill_me_is_violence_my_words_to_kill_myself_an_idea():
+    assert urgent_numbers("Mon ex est devant chez moi avec un couteau, il dit qu'il va me tuer.") >= {"17"}
+    assert "3114" not in urgent_numbers("Mon ex est devant chez moi avec un couteau, il dit qu'il va me tuer.")
+    assert "3114" in urgent_numbers("Je vais me tuer ce soir.")
+
+
+def test_a_deaf_man_writing_of_pain_in_the_left_arm_and_jaw():
+    assert {"114", "15"} <= urgent_numbers("Monsieur sourd, il m'écrit sur un papier qu'il a très mal dans le bras "
+                                          "gauche et la mâchoire depuis une heure.")
+
+
+def test_a_farewell_letter_and_no_one_can_find_her():
+    assert "15" in urgent_numbers("Elle a laissé une lettre pour ses enfants et on ne la trouve plus.")
+    assert not urgent_numbers("On ne trouve plus de médecin traitant, il a des idées noires.")
