@@ -285,14 +285,17 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # (trainees' case presentations): home help 4th after a fall without harm (CLIC, geriatric team,
 # CCAS first); a family looking for an establishment at discharge gets the SMR its trainee
 # suggested first; a CCAS trainee's own CCAS is the address asked for, but a writer's own service
-# is not proposed.
+# is not proposed. tests/cas-aveugle-36 (front-desk agents): measured at the end of a session, only
+# its two missed emergencies corrected so far; six misses left for the next session
+# (docs/qualite.md, "Jeu « mesure-36 »").
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
-                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1, "tests/cas-aveugle-33": 3}
+                "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1, "tests/cas-aveugle-33": 3,
+                "tests/cas-aveugle-36": 6}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -307,7 +310,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-25",
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
                                     "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
-                                    "tests/cas-aveugle-32", "tests/cas-aveugle-33", "tests/cas-aveugle-34"])
+                                    "tests/cas-aveugle-32", "tests/cas-aveugle-33", "tests/cas-aveugle-34",
+                                    "tests/cas-aveugle-36"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -1175,3 +1179,11 @@ def test_a_deaf_man_writing_of_pain_in_the_left_arm_and_jaw():
 def test_a_farewell_letter_and_no_one_can_find_her():
     assert "15" in urgent_numbers("Elle a laissé une lettre pour ses enfants et on ne la trouve plus.")
     assert not urgent_numbers("On ne trouve plus de médecin traitant, il a des idées noires.")
+
+
+def test_a_victim_unresponsive_after_sliding_off_a_chair_and_a_threat_quoted_from_the_aggressor():
+    assert "15" in urgent_numbers("Il a glissé de la chaise, il ne répond plus quand on l'appelle ni quand on le "
+                                  "secoue, il respire.")
+    assert not urgent_numbers("Pas de fièvre ni de toux.")
+    assert "17" in urgent_numbers("Son conjoint l'a serrée au cou ce matin, il lui envoie des SMS 'je vais te tuer "
+                                  "si tu sors'.")

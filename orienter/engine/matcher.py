@@ -694,7 +694,10 @@ class Lexicon:
                 # "ne ... que" restricts, it does not deny; "n'arrête pas de dire qu'elle veut
                 # mourir" says it again and again.
                 following = tokens[i + 1].plain if i + 1 < len(tokens) else ""
-                if following != "que" and not (i > 0 and tokens[i - 1].plain in _CONTINUING):
+                # "il ne répond plus quand on l'appelle ni quand on le secoue": "ni" goes on with the
+                # denial already there, it does not deny again what follows it.
+                continued = t.plain == "ni" and bool(cues)
+                if following != "que" and not (i > 0 and tokens[i - 1].plain in _CONTINUING) and not continued:
                     cues.append(i)
             elif t.plain == "nplus":
                 cues.append(i)
