@@ -1187,3 +1187,10 @@ def test_a_victim_unresponsive_after_sliding_off_a_chair_and_a_threat_quoted_fro
     assert not urgent_numbers("Pas de fièvre ni de toux.")
     assert "17" in urgent_numbers("Son conjoint l'a serrée au cou ce matin, il lui envoie des SMS 'je vais te tuer "
                                   "si tu sors'.")
+
+
+def test_the_victim_s_own_words_for_blows_and_a_threat_to_skin_her():
+    text = ("Appelante enfermée dans la salle de bain. « il m'a frappée au visage, j'ai le nez qui saigne », "
+            "« il tape dans la porte, il dit qu'il va me faire la peau ».")
+    assert {"17", "3919"} <= urgent_numbers(text)
+    assert not urgent_numbers("Il frappe les autres résidents.")
