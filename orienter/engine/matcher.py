@@ -859,7 +859,7 @@ def _explored(folded: str) -> bool:
 
 
 def _greeting(clause: str) -> bool:
-    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    words = _plain_words(clause)
     return bool(words) and all(w in _GREETINGS for w in words)
 
 
@@ -952,7 +952,7 @@ def _supposes(sentence: str) -> bool:
 
 def _recurs(clause: str) -> bool:
     """"3 à 4 fois par semaine", "souvent", "toutes les nuits": how often, so not an event of now."""
-    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    words = _plain_words(clause)
     return any(w in _HABITUAL for w in words) or bool(_EVERY.search(" ".join(words)))
 
 
@@ -972,7 +972,7 @@ _WEEKDAYS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "diman
 
 def _qualifies_previous(clause: str) -> bool:
     """A short clause that only qualifies the one before: "dyspnée, connue et stable depuis des mois"."""
-    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    words = _plain_words(clause)
     if {"certaines", "certains", "quelques", "dont"} & set(words):
         return False  # "brûlures rondes, certaines anciennes": some old, so others are not
     content = [w for w in words if w not in STOPWORDS]
@@ -1078,7 +1078,7 @@ def _mark_ne_plus(tokens: list[Token]) -> list[Token]:
 
 def _names_author(clause: str) -> bool:
     """A note's first words naming its writer: "IDEL.", "AS CAF :", "MT, " (a short clause)."""
-    words = [morphology.fold(clause[a:b]) for a, b in morphology.words(clause)]
+    words = _plain_words(clause)
     return 0 < len(words) <= 3 and any(w in _AUTHORS for w in words)
 
 
