@@ -266,18 +266,16 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10:
 # "Aucun droit ouvert : ni AAH, ni PCH" is read as no health cover (PASS). tests/cas-aveugle-11:
 # a school social worker about to write an "IP" gets the PMI before the departmental social
-# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-14: in a
-# commune without an adult CMP, the national listening lines come before the local GPs' network.
-# tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, five, four and
+# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, five, four and
 # one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
 # withdrawal seizure, a faint of last night already seen at A&E, mental health in communes
 # without an adult CMP). tests/cas-aveugle-24 (work, school, study): "test de grossesse positif
 # fait à l'infirmerie" reads the test as done, not the pregnancy to follow. tests/cas-aveugle-25
-# (everyday rounds): a panic attack of yesterday, "respirait très vite", resolved and already
-# explored, still raises the alarm (a resolved episode is not cleared: stroke signs that regress
-# must still call the 15). tests/cas-aveugle-27 (justice, police): a young woman with
+# (a resolved panic attack) and -14 (a commune without an adult CMP) now pass: a breathing crisis
+# that calmed down is cleared (breathing only: stroke signs that regress still call the 15), and a
+# care need that no local service answers goes to the first line. tests/cas-aveugle-27 (justice, police): a young woman with
 # post-traumatic signs and dark thoughts in a commune without an adult CMP gets the DAC, the social
 # service (the robbery read as abuse) and home help ("ne sort plus seule") before the MSP.
 # tests/cas-aveugle-31 (dictated notes): a son dictating "un et pas de" for
@@ -285,17 +283,17 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # (trainees' case presentations): home help 4th after a fall without harm (CLIC, geriatric team,
 # CCAS first); a family looking for an establishment at discharge gets the SMR its trainee
 # suggested first; a CCAS trainee's own CCAS is the address asked for, but a writer's own service
-# is not proposed. tests/cas-aveugle-36 (front-desk agents): measured at the end of a session, only
-# its two missed emergencies corrected so far; six misses left for the next session
-# (docs/qualite.md, "Jeu « mesure-36 »").
+# is not proposed. tests/cas-aveugle-35 (helplines): a bipolar woman off lithium in a commune with
+# neither CMP nor MSP gets the local CPTS first, not the CMP, MSP or DAC its writer expected.
+# tests/cas-aveugle-36 (front-desk agents) passes whole after its correction (docs/qualite.md).
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
-                "tests/cas-aveugle-14": 1, "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
+                "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
-                "tests/cas-aveugle-24": 1, "tests/cas-aveugle-25": 1,
+                "tests/cas-aveugle-24": 1,
                 "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1, "tests/cas-aveugle-33": 3,
-                "tests/cas-aveugle-36": 6}
+                "tests/cas-aveugle-35": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -311,7 +309,7 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
                                     "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
                                     "tests/cas-aveugle-32", "tests/cas-aveugle-33", "tests/cas-aveugle-34",
-                                    "tests/cas-aveugle-36"])
+                                    "tests/cas-aveugle-35", "tests/cas-aveugle-36"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:

@@ -77,7 +77,7 @@ _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "adm
 _BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
                       r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b"
                       r"|\bprise? en charge par (?:les |le )?(?:pompiers|sapeurs|samu|smur)\b|\bvue? aux urgences\b"
-                      r"|\b(?:pompiers|sapeurs-pompiers|samu|smur) (?:sont|est) (?:venus?|intervenus?|passes?)\b")
+                      r"|\b(?:pompiers|sapeurs-pompiers|samu|smur) (?:(?:sont|est) )?(?:venus?|intervenus?|passes?)\b")
 # A doctor saw the person after the signs told before and decided: they are not of now.
 _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
                       r"|hospit|adresser)|\bretour (?:au |a )?domicile (?:valide|autorise|decide)|\bsortie (?:validee"
@@ -90,6 +90,12 @@ _PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs?
                         r"|resolutive|cedee|a cede)\b|\brien (?:en ce moment|actuellement|maintenant|aujourd.hui)\b"
                         r"|\btout (?:a|avait) disparu\b|\b(?:symptomes|signes) (?:ont |avaient )?(?:disparu|cede)\b")
 _PAIN_CODES = ("douleur_thoracique", "malaise_coronarien_atypique")
+# "Ça s'est calmé en 10 min, elle est repartie à pied": a breathing crisis over by the time the
+# note is written. Only breathing: a chest pain or a stroke sign that went away still calls the
+# 15 (unstable angina, transient ischaemic attack: HAS 2011).
+_CALMED = re.compile(r"\b(?:ca|cela|c|tout|la crise|elle|il) s.?est (?:calmee?|arrangee?|passee?|tassee?|apaisee?)\b(?! (?:un peu|a peine|legerement))"
+                     r"|\best repartie? (?:a pied|seule?|tranquillement|chez (?:elle|lui))\b")
+_CALMING_CODES = ("detresse_respiratoire",)
 _PAST_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours"}
 _PRESENT = {"actuellement", "maintenant", "aujourd", "instant", "minutes", "minute", "heures", "heure", "matin",
             "soir", "cours", "soudain", "soudaine", "soudainement", "brutal", "brutale", "brutalement",
@@ -126,6 +132,8 @@ _EVERY = re.compile(r"\btou(?:te)?s les (?:nuits|soirs|jours|matins|week-ends|se
                     r"|\b(?:pendant|lors|au cours) (?:les|des|de ses|de mes|de leurs) crises\b")
 # Not "quand": "le bras retombe quand elle le lève" describes the sign of now.
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
+# "une aide pour adapter sa douche": the object becomes the place, not the person's care.
+_TURNING = {"adapter", "adapte", "adaptee", "amenager", "amenage", "amenagee", "installer", "remplacer", "equiper"}
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
 # "perdu de vue du CMP", "son psychiatre de CMP est parti": a service to reconnect with, not one in place.
 _RUPTURE = {"perdu", "perdue", "parti", "partie", "rupture", "arrete", "arretee", "interrompu", "interrompue", "fini",
@@ -377,11 +385,14 @@ class Lexicon:
                 if reading.recent or not (at and pieces[at - 1] == "("):
                     previous = reading.recent
             self._combinations(clauses, reading)
-            if (_CLEARED.search(folded) or _BROUGHT.search(folded)) and _KIN.isdisjoint(words):
+            if (_CLEARED.search(folded) and _KIN.isdisjoint(words)) or _BROUGHT.search(folded):
                 # Only what was told before: in "Douleur depuis 20 min, pas d'indication de
                 # transfert selon sa fille" nobody examined anything. "Hier soir malaise au bar.
-                # Les pompiers m'ont emmené aux urgences": the chain of emergency care took it.
+                # Les pompiers m'ont emmené aux urgences": the chain of emergency care took it,
+                # whoever drove there ("emmenée aux urgences par une amie").
                 _requalify(reading, told_before, "ecarte", self.cancelled_by)
+            if _CALMED.search(folded) and _KIN.isdisjoint(words):
+                _requalify(reading, [h for h in told_before if h.code in _CALMING_CODES], "ecarte", self.cancelled_by)
             if _PAIN_GONE.search(folded) and _KIN.isdisjoint(words):
                 _requalify(reading, [h for h in told_before if h.code in _PAIN_CODES], "ecarte", self.cancelled_by)
             told_before = [h for hits in reading.facts.values() for h in hits]
@@ -588,7 +599,7 @@ class Lexicon:
                     how = _strongest(how, way)
                     pos = k + 1
                     break
-                if tokens[k].plain in _NEGATIONS:  # never skip a negation inside a phrase
+                if tokens[k].plain in _NEGATIONS or tokens[k].plain in _TURNING:  # never skipped inside a phrase
                     return None
             else:
                 return None
@@ -891,7 +902,8 @@ def _what_to_do_when(words: list[str]) -> bool:
 def _can_cause(words: list[str]) -> bool:
     """"arrêter d'un coup, on peut faire des convulsions": a possibility someone warns of."""
     folded = [morphology.fold(w) for w in words]
-    return any(folded[k] in {"peut", "peuvent", "pourrait", "pourraient", "risque", "risquent"}
+    return any(folded[k] in {"peut", "peuvent", "pourrait", "pourraient", "pouvait", "pouvaient", "puisse", "risque",
+                             "risquent"}
                and folded[k + 1] in {"faire", "provoquer", "entrainer", "donner", "causer", "declencher"}
                for k in range(len(folded) - 1))
 

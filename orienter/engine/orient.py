@@ -38,6 +38,10 @@ LEVEL_ORDER = ["acces_direct", "premier_recours", "appui", "specialise", "instit
 MENTION_BONUS = 0.1
 INVOLVED_PENALTY = 0.25
 FALLBACK_NEEDS = ("soins-primaires", "information-orientation")
+# The first line of a commune, in the order it can take a care need over: a practice where
+# there is one, else the CPTS that finds one.
+RELAY_NEEDS = ("soins-primaires", "coordination-proximite")
+COORDINATION_NEEDS = ("coordination-parcours", "gestion-de-cas")
 # Two services of one type (two SSIAD on the same commune) are alternatives, not two answers:
 # the second one steps back a little so that the first three show different kinds of help.
 DUPLICATE_PENALTY = 0.06
@@ -183,6 +187,8 @@ class Engine:
             warnings.append("Aucun besoin reconnu dans la situation : suggestions de premier recours par défaut. "
                             "Décrivez-la en quelques mots (ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
 
+        if not urgent:
+            needs = needs + self._first_line_relay(needs, entries)
         weights = _need_weights(needs)
         scored, excluded = [], []
         for e in entries:
@@ -348,6 +354,25 @@ class Engine:
         return [*first.values(), *rest.values()]
 
     # --- candidates -----------------------------------------------------------------------
+
+    def _first_line_relay(self, needs: list[Need], entries: list[Entry]) -> list[Need]:
+        """A care need that no local service answers here (no adult CMP in the commune) goes to
+        the first line: the médecin traitant refers and follows (DOMAIN §2, parcours de soins
+        coordonnés, CSS L162-5-3). A national line is no local answer."""
+        local = {b for e in entries if not e.national for b in e.service.besoins}
+        relay = next((code for code in RELAY_NEEDS if code in local), None)
+        # A coordination already asked for finds the care itself ("à qui demander de l'aide pour
+        # coordonner tout ça ?").
+        if relay is None or any(n.code in RELAY_NEEDS or n.code in COORDINATION_NEEDS for n in needs):
+            return []
+        uncovered = [n for n in needs if n.code not in local and n.code in self.vocab.besoins
+                     and self.vocab.besoins[n.code].axe == "medical"]
+        if not uncovered:
+            return []
+        labels = ", ".join(n.libelle for n in uncovered)
+        return [Need(relay, self.vocab.need_label(relay), "regle",
+                     f"aucun service local pour : {labels} ; le premier recours relaie",
+                     any(n.demande for n in uncovered))]
 
     def _candidates(self, commune: Commune, territoire: str | None) -> tuple[list[Entry], list[Any]]:
         entries = self.index.covering(commune)
