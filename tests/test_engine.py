@@ -266,7 +266,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10:
 # "Aucun droit ouvert : ni AAH, ni PCH" is read as no health cover (PASS). tests/cas-aveugle-11:
 # a school social worker about to write an "IP" gets the PMI before the departmental social
-# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-15 to -22 (the last sets measured): five, three, two, two, four, five, four and
+# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-15 to -22 (the last sets measured): five, two, two, two, four, five, four and
 # one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
@@ -288,7 +288,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # tests/cas-aveugle-36 (front-desk agents) passes whole after its correction (docs/qualite.md).
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
-                "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 3,
+                "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 2,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
                 "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1,
@@ -309,7 +309,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-26", "tests/cas-aveugle-27", "tests/cas-aveugle-28",
                                     "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
                                     "tests/cas-aveugle-32", "tests/cas-aveugle-33", "tests/cas-aveugle-34",
-                                    "tests/cas-aveugle-35", "tests/cas-aveugle-36"])
+                                    "tests/cas-aveugle-35", "tests/cas-aveugle-36", "tests/cas-aveugle-37",
+                                    "tests/cas-aveugle-38", "tests/cas-aveugle-39", "tests/cas-aveugle-40"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -778,6 +779,14 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Le patient sous chimio a 38,8 de fièvre depuis ce matin.", "15"),
     ("Il a reçu un coup de couteau au ventre, il saigne.", "15"),
     ("Ma femme est enceinte de 6 mois, elle est tombée dans les escaliers sur le ventre.", "15"),
+    # monoxide told by a tradesman over several sentences; heat stroke at a heatwave call
+    ("Chaudière qui fait du bruit. Flamme jaune, conduit de fumées à moitié déboîté. Madame a mal de tête depuis "
+     "hier, Monsieur a vomi ce matin. Ils sont toujours dans la maison.", "15"),
+    ("Le détecteur de CO a sonné cette nuit, toute la famille a mal à la tête.", "15"),
+    ("Appel registre canicule, vigilance orange. Mme 88 ans répondait à côté, chaleur terrible dans la maison, "
+     "peau brûlante et sèche, elle a vomi et s'endort quand on lui parle.", "15"),
+    ("Le petit garçon d'à côté, 7-8 ans, a des marques de doigts sur la joue, son beau-père l'a tapé avec la "
+     "ceinture hier soir, il a peur de rentrer.", "119"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -836,9 +845,58 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Enceinte de 5 mois, ventre qui grossit bien, suivie par la sage-femme, demande un logement.",
     "Elle a bu de la javel il y a 10 ans lors d'une TS, suivie au CMP, stable.",
     "Le petit a vomi une fois hier soir, plus rien depuis, mange normalement.",
+    # words with a second meaning, and episodes over by the time of the note
+    "Sans abri, il entend des voix, refuse les soins. Ses droits RSA vont sauter faute de déclaration.",
+    "Étudiant, TS il y a 3 ans, aucune idée actuelle : j'ai envie de finir mon master.",
+    "Bébé de 3 semaines qui pleure tout le temps, cette nuit j'ai eu envie de le secouer, je l'ai posé dans son "
+    "lit et je suis sortie. Aucun geste sur le bébé.",
+    "Au guichet elle respirait très vite, tremblait. Ça s'est calmé en 10 min, elle est repartie à pied.",
+    "Crise de panique mardi, j'étouffais. Emmenée aux urgences par une amie : ECG normal, crise d'angoisse.",
+    "Elle boit une bouteille par jour, veut arrêter, elle a lu qu'on pouvait faire des convulsions au sevrage.",
+    "Hier soir je l'ai trouvée par terre, elle y était depuis 2 heures, pompiers venus la relever, rien de cassé.",
+    "Il se chauffe avec un poêle à pétrole, il ne sait pas où aller pour demander une aide au chauffage.",
+    "Leur fils de 6 ans, autiste, ne parle pas, crie, se tape la tête, déscolarisé.",
+    "Fin de vie attendue à domicile, il respire bruyamment la nuit, décidé de ne plus l'hospitaliser.",
+    "Registre canicule : Mme 85 ans va bien, boit bien, il fait très chaud chez elle, pas de fièvre.",
+    "Suivi HTA/angor. Angor stable connu, coronarographie 2022, demande d'aide pour le ménage.",
+    "Sorti de SMR il y a 1 mois : AVC ischémique. Séquelles : aphasie légère, hémiparésie droite.",
+    "Elle dit qu'elle a plus d'idées noires, elle a des projets, une TS il y a 6 ans.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
+
+
+def test_a_spoken_no_more_never_denies_an_alarm_sign():
+    # "il a plus de douleur thoracique" may say more pain as well as none
+    assert "15" in urgent_numbers("Il a plus de douleur thoracique depuis ce matin, il transpire.")
+
+
+def test_a_restriction_or_a_place_is_not_the_need(lexicon):
+    assert "denutrition" not in lexicon.read("Elle ne mange plus que des pâtes pour payer l'électricité.").facts
+    reading = lexicon.read("Je la conduis à ses perfusions à l'hôpital tous les mois.")
+    assert "hospitalisation-domicile" not in reading.needs
+    assert "sortie-hospitalisation" not in lexicon.read("Je le conduis à sa rééduc depuis sa sortie de SMR.").needs
+    reading = lexicon.read("Une aide pour adapter sa douche, elle demande la téléassistance.")
+    assert "soins-infirmiers-domicile" not in reading.needs and "droits-autonomie" in reading.needs
+
+
+def test_an_indirect_wish_to_die_in_bereavement_calls_the_mental_health_centre():
+    out = suggest_json("--commune", "45234", "--age", "76", "Veuve depuis 6 mois, ne sort plus, a perdu 5 kilos. "
+                       "Elle a dit « j'aimerais bien aller le rejoindre », aucun projet de passage à l'acte.")
+    assert not out["urgence"]
+    assert "CMP" in [s["type"] for s in out["suggestions"][:3]]
+    assert any("3114" in w for w in out["avertissements"])
+
+
+def test_a_care_need_no_local_service_answers_goes_to_the_first_line():
+    # Châtillon-Coligny has no adult CMP in the fictional territory: its CPTS relays.
+    out = suggest_json("--commune", "45085", "--age", "38", "Attaques de panique, voudrait voir un psy.")
+    codes = {b["code"] for b in out["besoins"]}
+    assert "coordination-proximite" in codes
+    assert "CPTS" in [s["type"] for s in out["suggestions"][:3]]
+    # Where a CMP covers the commune, no relay is added.
+    out = suggest_json("--commune", "45234", "--age", "38", "Attaques de panique, voudrait voir un psy.")
+    assert not {"soins-primaires", "coordination-proximite"} & {b["code"] for b in out["besoins"] if b["origine"] == "regle"}
 
 
 def test_a_threat_of_death_by_someone_else_is_violence_one_s_own_is_an_idea(lexicon):

@@ -107,6 +107,11 @@ _ONSET = {"soudain", "soudaine", "soudainement", "brutal", "brutale", "brutaleme
 # "depuis 20 minutes", "depuis ce matin": happening now; "depuis 2 ans": a long-standing state.
 _RECENT_UNITS = {"min", "mn", "minute", "minutes", "h", "heure", "heures", "matin", "soir", "nuit", "hier"}
 _LONG_UNITS = {"an", "ans", "annee", "annees", "mois", "semaine", "semaines"}
+# "depuis la rentrée", "depuis son licenciement": since a season or a life event, a state that
+# lasts. Not a birth, a fall or an operation: those may be of yesterday.
+_LONG_SINCE = {"rentree", "ete", "printemps", "automne", "hiver", "noel", "paques", "toussaint", "divorce",
+               "licenciement", "deces", "separation", "covid", "confinement", "retraite", "demenagement",
+               "veuvage", "enfance", "adolescence"} | _MONTHS
 # Who writes the note ("IDEL :", "AS CAF.", "MT :") is not what the person needs.
 _AUTHORS = {"idel", "ide", "ides", "idec", "as", "ass", "mt", "mg", "medecin", "infirmiere", "infirmier", "assistante",
             "assistant", "pharmacien", "pharmacienne", "cadre", "educateur", "educatrice", "psychologue", "kine",
@@ -134,6 +139,14 @@ _EVERY = re.compile(r"\btou(?:te)?s les (?:nuits|soirs|jours|matins|week-ends|se
 _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab", "habituellement"}
 # "une aide pour adapter sa douche": the object becomes the place, not the person's care.
 _TURNING = {"adapter", "adapte", "adaptee", "amenager", "amenage", "amenagee", "installer", "remplacer", "equiper"}
+_HAVE = {"a", "ai", "as", "avons", "avez", "ont"}
+_WHERE_TO = {"aller", "s", "se", "appeler", "trouver", "chercher", "demander", "dormir", "loger", "vivre", "habiter",
+             "frapper", "postuler", "deposer", "envoyer"}
+# "…, qui fait des crises d'angoisse depuis la rentrée : …": what follows tells those episodes.
+_EPISODES = {"crises", "episodes", "attaques", "acces"}
+_SELF_HARMED = {"taper", "tape", "frapper", "frappe", "cogner", "cogne", "mordre", "mord", "griffer", "griffe"}
+_ARTICLES = {"un", "une", "des", "du", "de", "d", "la", "le", "les", "l", "sa", "son", "ses"}
+SPOKEN_NO_MORE = "aplus"
 _GREETINGS = {"bonjour", "bonsoir", "madame", "monsieur", "docteur", "salut", "cher", "chere", "chers", "cheres"}
 # "perdu de vue du CMP", "son psychiatre de CMP est parti": a service to reconnect with, not one in place.
 _RUPTURE = {"perdu", "perdue", "parti", "partie", "rupture", "arrete", "arretee", "interrompu", "interrompue", "fini",
@@ -251,6 +264,8 @@ class Reading:
     corrections: list[tuple[str, str]] = field(default_factory=list)
     recent: list[Hit] = field(default_factory=list)  # the last clause's hits (a later clause may qualify them)
     elder_relative: tuple[int, str] | None = None  # "sa mère, 91 ans": an older relative's age
+    known: set[tuple[str, str]] = field(default_factory=set)  # (code, phrase) told as a known, stable condition
+    told_now: set[int] = field(default_factory=set)  # hits read in a clause that says "now"
 
 
 class _Known:
@@ -350,7 +365,8 @@ class Lexicon:
                     _requalify(reading, reading.recent, "passe", self.cancelled_by)
                     if len(clauses) > before:
                         clauses[before].past = True
-                if before == 0 and ":" in after and self._since(_plain_words(clause)) == "long":
+                if ":" in after and (before == 0 or _EPISODES & set(plain)) and (
+                        self._since(plain) == "long" or self._past_delay(plain)):
                     # "Depuis 2 ans je fais des crises d'angoisse : cœur qui s'emballe, douleur
                     # dans la poitrine" — what the sentence lists after it is of those 2 years.
                     past_header = True
@@ -396,6 +412,10 @@ class Lexicon:
             if _PAIN_GONE.search(folded) and _KIN.isdisjoint(words):
                 _requalify(reading, [h for h in told_before if h.code in _PAIN_CODES], "ecarte", self.cancelled_by)
             told_before = [h for hits in reading.facts.values() for h in hits]
+        # "suivi HTA/angor. … Angor stable connu": the condition named again is the same known one.
+        for code, hits in list(reading.facts.items()):
+            _requalify(reading, [h for h in hits if (code, h.matched) in reading.known and id(h) not in reading.told_now],
+                       "passe", self.cancelled_by)
         if "age" in self.patterns and "age" not in reading.numbers:
             _approximate_age(text, reading)
         _age_of_whom_the_note_asks(reading)
@@ -502,7 +522,8 @@ class Lexicon:
         marks = _present_marks(all_plains)
         present = bool(marks) or self._since(plains) == "recent"
         now = bool(marks - _ONSET) or self._since(plains) == "recent"
-        header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents"}), None)
+        # "ATCD : …", "Séquelles : aphasie, hémiparésie": what the header lists is of the past.
+        header_at = next((i for i, p in enumerate(plains) if p in {"atcd", "antecedent", "antecedents", "sequelles"}), None)
         # Dated by the clause itself (a header, "il y a 3 ans", a pluperfect), or by its sentence.
         dated_by_words = self._past_delay(all_plains) or _pluperfect(all_plains)
         dated_itself = past_header or header_at is not None or dated_by_words
@@ -531,7 +552,14 @@ class Lexicon:
                 if match is None:
                     continue
                 end, via = match
-                negated = self._denied(phrase, tokens, i, end, [c for c in cues if i < limits.get(c, i + 1)], unable)
+                if _restricts(phrase, tokens[end - 1].source, originals):
+                    continue  # "ne mange plus que des pâtes": she eats, only pasta
+                # "il a plus de douleur thoracique" may say more pain as well as none: an alarm
+                # sign is never denied by the spoken form alone.
+                alarm_sign = "ecarte" in self.cancelled_by.get(phrase.code, ())
+                negated = self._denied(phrase, tokens, i, end, [
+                    c for c in cues if i < limits.get(c, i + 1) and not (alarm_sign and tokens[c].plain == SPOKEN_NO_MORE)],
+                    unable, originals)
                 key = (phrase.kind, phrase.code)
                 prev = found.get(key)
                 # Prefer a positive reading, then the longest phrase.
@@ -567,6 +595,10 @@ class Lexicon:
             if kind == "besoin" and (asking or any(0 <= start - r <= _SCOPE + 1 for r in requests)):
                 qualifiers.append("demande")
             hit = Hit(kind, code, typed(first, last), negated, via == "correction", phrase.text, via, tuple(qualifiers))
+            if "passe" in qualifiers and _KNOWN_CONDITION & set(plains):
+                reading.known.add((code, phrase.text))
+            if now:
+                reading.told_now.add(id(hit))
             if negated:
                 reading.negated.append(hit)
             elif author and kind == "besoin":
@@ -606,7 +638,7 @@ class Lexicon:
         return pos, how
 
     def _denied(self, phrase: Phrase, tokens: list[Token], start: int, end: int,
-                cues: list[int], unable: list[int]) -> bool:
+                cues: list[int], unable: list[int], originals: list[str] | None = None) -> bool:
         # "ne me reconnaît plus depuis ce matin": the time since is said of the denied state,
         # never denied itself.
         since = tokens[start].plain == "depuis"
@@ -619,7 +651,7 @@ class Lexicon:
             negated = False
         granted = _SATISFIED | _GRANTED if phrase.code.startswith("droits-") else _SATISFIED
         if phrase.kind == "besoin" and not negated and (
-                any(t.plain in granted for t in tokens[end:end + 3])
+                _answered_after(tokens[end:end + 3], granted, originals or [])
                 or any(t.plain in _SATISFIED_BEFORE for t in tokens[max(0, start - 2):start])):
             negated = True
         return negated
@@ -665,7 +697,11 @@ class Lexicon:
                 if part in STOPWORDS or part in OPTIONAL:
                     out.append(Token(frozenset({part}), part, idx, stop=True))
                     continue
-                out.append(self._token(part, word, idx, reading))
+                token = self._token(part, word, idx, reading)
+                if idx and morphology.fold(originals[idx - 1]) in {"se", "s"} and token.keys & _SELF_HARMED:
+                    # "crie, se tape la tête": the blows are his own, no one else's violence
+                    token = Token(frozenset("soi-" + k for k in token.keys), part, idx, token.via, token.root)
+                out.append(token)
         return out
 
     def _token(self, part: str, word: str, idx: int, reading: Reading) -> Token:
@@ -710,7 +746,7 @@ class Lexicon:
                 continued = t.plain == "ni" and bool(cues)
                 if following != "que" and not (i > 0 and tokens[i - 1].plain in _CONTINUING) and not continued:
                     cues.append(i)
-            elif t.plain == "nplus":
+            elif t.plain in ("nplus", SPOKEN_NO_MORE):
                 cues.append(i)
         return cues, unable
 
@@ -723,7 +759,7 @@ class Lexicon:
             tail = plains[i + 1:i + 3]
             if any(u in _RECENT_UNITS or re.fullmatch(r"\d+(?:h|min|mn)", u) for u in tail):
                 return "recent"
-            if any(u in _LONG_UNITS for u in tail):
+            if any(u in _LONG_UNITS or u in _LONG_SINCE for u in tail):
                 return "long"
         return None
 
@@ -1079,13 +1115,48 @@ def _withdraw(reading: Reading, hit: Hit) -> None:
 
 
 def _mark_ne_plus(tokens: list[Token]) -> list[Token]:
-    """"n'a plus de médecin": a "plus" after a "ne" is a denial (its keys stay "plus")."""
+    """"n'a plus de médecin": a "plus" after a "ne" is a denial (its keys stay "plus"); so is the
+    spoken "elle a plus d'idées noires" (no "ne"), unless a "que" makes it a comparison ("il a
+    plus de douleurs qu'avant")."""
     out = []
     for i, t in enumerate(tokens):
         if t.plain == "plus" and any(x.plain in OPTIONAL for x in tokens[max(0, i - 3):i]):
             t = Token(t.keys, "nplus", t.source, t.via, t.root, t.stop)
+        elif t.plain == "plus" and _spoken_no_more(tokens, i):
+            t = Token(t.keys, SPOKEN_NO_MORE, t.source, t.via, t.root, t.stop)
         out.append(t)
     return out
+
+
+def _restricts(phrase: Phrase, last: int, originals: list[str]) -> bool:
+    """"ne mange plus que des pâtes" (only pasta), "ne sait pas où aller" (where to go for help,
+    not where she is): the word after the phrase turns it into something else."""
+    following = morphology.fold(originals[last + 1]) if last + 1 < len(originals) else ""
+    if not phrase.keys:
+        return False
+    if phrase.keys[-1] in {"plus", "pas", "jamais", "rien"} and following in {"que", "qu"}:
+        return True
+    return phrase.keys[-1] == "ou" and following in _WHERE_TO
+
+
+def _answered_after(after: list[Token], granted: set[str], originals: list[str]) -> bool:
+    """"bilan fait", "vaccins à jour": the need is answered; not "vaccins pas à jour" (a lack),
+    nor "le bébé a fait une convulsion" (the verb of the person, with its object)."""
+    for k, t in enumerate(after):
+        if t.plain not in granted:
+            continue
+        if any(x.plain in _NEGATIONS or x.plain in ("nplus", SPOKEN_NO_MORE) for x in after[:k]):
+            return False
+        following = morphology.fold(originals[t.source + 1]) if t.source + 1 < len(originals) else ""
+        if t.plain in {"fait", "faite"} and following in _ARTICLES:
+            return False
+        return True
+    return False
+
+
+def _spoken_no_more(tokens: list[Token], i: int) -> bool:
+    return (i > 0 and tokens[i - 1].plain in _HAVE and i + 1 < len(tokens) and tokens[i + 1].plain in {"de", "d"}
+            and not any(x.plain in {"que", "qu"} for x in tokens[i + 2:i + 8]))
 
 
 def _names_author(clause: str) -> bool:
