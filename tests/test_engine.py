@@ -266,7 +266,7 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # (for "boîtes cachées dans le linge") still come before the CSAPA. tests/cas-aveugle-10:
 # "Aucun droit ouvert : ni AAH, ni PCH" is read as no health cover (PASS). tests/cas-aveugle-11:
 # a school social worker about to write an "IP" gets the PMI before the departmental social
-# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-15 to -22 (the last sets measured): five, two, two, two, four, five, four and
+# service; a teenager's runaways over family rows are not read as a need. tests/cas-aveugle-15 to -22 (the last sets measured): five, one, two, two, four, five, one and
 # one misses (mesure-20 was the hardest first run, 38/50), each told in
 # docs/qualite.md (nightly cries of a resident with dementia read as violence, a panic attack with
 # normal readings read as distress, past belt blows told by a protected child, a warned-of
@@ -286,14 +286,17 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # is not proposed. tests/cas-aveugle-35 (helplines): a bipolar woman off lithium in a commune with
 # neither CMP nor MSP gets the local CPTS first, not the CMP, MSP or DAC its writer expected.
 # tests/cas-aveugle-36 (front-desk agents) passes whole after its correction (docs/qualite.md).
+# tests/cas-aveugle-43 (charity volunteers): an EHPAD resident at the end of life, told only as "ne
+# mange plus, ne se lève plus" with a team asking for advice, gets no palliative team (the EHPAD
+# itself is no longer proposed).
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
-                "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 2,
+                "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 1,
                 "tests/cas-aveugle-17": 2, "tests/cas-aveugle-18": 1, "tests/cas-aveugle-19": 3,
-                "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 2, "tests/cas-aveugle-22": 1,
+                "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 1, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1,
                 "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1, "tests/cas-aveugle-33": 3,
-                "tests/cas-aveugle-35": 1}
+                "tests/cas-aveugle-35": 1, "tests/cas-aveugle-43": 1}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -310,7 +313,9 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-29", "tests/cas-aveugle-30", "tests/cas-aveugle-31",
                                     "tests/cas-aveugle-32", "tests/cas-aveugle-33", "tests/cas-aveugle-34",
                                     "tests/cas-aveugle-35", "tests/cas-aveugle-36", "tests/cas-aveugle-37",
-                                    "tests/cas-aveugle-38", "tests/cas-aveugle-39", "tests/cas-aveugle-40"])
+                                    "tests/cas-aveugle-38", "tests/cas-aveugle-39", "tests/cas-aveugle-40",
+                                    "tests/cas-aveugle-41", "tests/cas-aveugle-42", "tests/cas-aveugle-43",
+                                    "tests/cas-aveugle-44"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -787,6 +792,16 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
      "peau brûlante et sèche, elle a vomi et s'endort quand on lui parle.", "15"),
     ("Le petit garçon d'à côté, 7-8 ans, a des marques de doigts sur la joue, son beau-père l'a tapé avec la "
      "ceinture hier soir, il a peur de rentrer.", "119"),
+    # suicidal crises told without the word: a farewell by its content, means kept, a set time, a RUD
+    ("Mon frère m'a envoyé ce soir « prenez soin de maman, c'est pas votre faute ». Il a déjà fait une TS en "
+     "2022. Il m'a écrit qu'il avait gardé toutes ses boîtes de cachets depuis des semaines. Depuis 1h il "
+     "répond plus aux appels.", "3114"),
+    ("Séance : elle dit qu'elle a « tout réglé », a écrit des lettres à ses enfants, garde de côté ses boîtes "
+     "de zopiclone depuis 3 semaines et envisage ce week-end. ATCD de TS en 2019.", "15"),
+    ("RUD : risque élevé, urgence élevée, dangerosité élevée. Elle est encore dans mon cabinet.", "15"),
+    # a known epilepsy still calls when the seizure lasts or seizures follow each other
+    ("Épileptique connu, crise habituelle mais qui dure depuis 10 minutes, il ne reprend pas conscience.", "15"),
+    ("Crises connues, les crises s'enchaînent sans qu'il se réveille entre deux.", "15"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -861,6 +876,13 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Suivi HTA/angor. Angor stable connu, coronarographie 2022, demande d'aide pour le ménage.",
     "Sorti de SMR il y a 1 mois : AVC ischémique. Séquelles : aphasie légère, hémiparésie droite.",
     "Elle dit qu'elle a plus d'idées noires, elle a des projets, une TS il y a 6 ans.",
+    "Épilepsie connue. Hier il a fait une crise : 1 min de convulsions, reprise de conscience tout seul, il va bien.",
+    "Elle a fait une crise à la distribution mardi dernier : chute, convulsions 2 minutes, puis elle a récupéré.",
+    "Le petit a fait une convulsion avec de la fièvre le mois dernier : « convulsion fébrile simple » sur le "
+    "compte-rendu. Rien depuis.",
+    "Crises d'angoisse à répétition : palpitations, impression d'étouffer, ça dure 10-20 min puis ça passe.",
+    "Je suis fatiguée de me battre depuis 19 ans pour chaque truc, mon fils autiste se mord la main.",
+    "Fiche de liaison : elle dit calmement qu'elle va mieux depuis qu'elle a un logement.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
@@ -878,6 +900,20 @@ def test_a_restriction_or_a_place_is_not_the_need(lexicon):
     assert "sortie-hospitalisation" not in lexicon.read("Je le conduis à sa rééduc depuis sa sortie de SMR.").needs
     reading = lexicon.read("Une aide pour adapter sa douche, elle demande la téléassistance.")
     assert "soins-infirmiers-domicile" not in reading.needs and "droits-autonomie" in reading.needs
+
+
+def test_a_family_s_word_is_no_diagnosis_and_a_resident_needs_no_ehpad():
+    out = suggest_json("--commune", "45147", "--age", "72", "Répète les mêmes questions, oublie ce qu'il a mangé. La "
+                       "famille dit « Alzheimer » mais rien n'a jamais été diagnostiqué. Où faire des tests de mémoire ?")
+    assert "ESA" not in [s["type"] for s in out["suggestions"][:3]]
+    out = suggest_json("--commune", "45169", "--age", "93", "Aumônier de l'EHPAD. Mme L., résidente depuis 5 ans, ne "
+                       "mange plus, ne se lève plus depuis 10 jours.")
+    assert "EHPAD" not in [s["type"] for s in out["suggestions"]]
+
+
+def test_a_beginning_pressure_sore_or_care_at_hospital_is_no_had(lexicon):
+    reading = lexicon.read("Il a un petit pansement au talon (une escarre qui commence), toilette à organiser.")
+    assert "hospitalisation-domicile" not in reading.needs and "soins_lourds" not in reading.facts
 
 
 def test_an_indirect_wish_to_die_in_bereavement_calls_the_mental_health_centre():

@@ -71,7 +71,7 @@ _PAST = {"atcd", "antecedent", "antecedents", "ancien", "ancienne", "anciens", "
 _MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
            "decembre"}
 # An event already taken in charge: "hospitalisé cette nuit (AVC)" is not a call to make now.
-_HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "admis", "admise", "transfere",
+_HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "hospit", "admis", "admise", "transfere",
             "transferee", "opere", "operee", "pris en charge", "rechauffe", "rechauffee"}
 # The emergency chain already took the event: "amenée par les pompiers ce matin après chute".
 _BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
@@ -90,6 +90,7 @@ _PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs?
                         r"|resolutive|cedee|a cede)\b|\brien (?:en ce moment|actuellement|maintenant|aujourd.hui)\b"
                         r"|\btout (?:a|avait) disparu\b|\b(?:symptomes|signes) (?:ont |avaient )?(?:disparu|cede)\b")
 _PAIN_CODES = ("douleur_thoracique", "malaise_coronarien_atypique")
+_REPORT = re.compile(r"\bcompte[- ]rendu\b|\bcompte-rendus?\b")
 # "Ça s'est calmé en 10 min, elle est repartie à pied": a breathing crisis over by the time the
 # note is written. Only breathing: a chest pain or a stroke sign that went away still calls the
 # 15 (unstable angina, transient ischaemic attack: HAS 2011).
@@ -140,6 +141,7 @@ _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab",
 # "une aide pour adapter sa douche": the object becomes the place, not the person's care.
 _TURNING = {"adapter", "adapte", "adaptee", "amenager", "amenage", "amenagee", "installer", "remplacer", "equiper"}
 _HAVE = {"a", "ai", "as", "avons", "avez", "ont"}
+SINCE_HEADER = "depuis"  # a "Depuis 4 mois :" heading: episodes are of then, states go on
 _WHERE_TO = {"aller", "s", "se", "appeler", "trouver", "chercher", "demander", "dormir", "loger", "vivre", "habiter",
              "frapper", "postuler", "deposer", "envoyer"}
 # "…, qui fait des crises d'angoisse depuis la rentrée : …": what follows tells those episodes.
@@ -366,10 +368,13 @@ class Lexicon:
                     if len(clauses) > before:
                         clauses[before].past = True
                 if ":" in after and (before == 0 or _EPISODES & set(plain)) and (
-                        self._since(plain) == "long" or self._past_delay(plain)):
+                        self._since(plain) == "long" or self._past_delay(plain) or _recurs(clause)
+                        or "repetition" in plain):
                     # "Depuis 2 ans je fais des crises d'angoisse : cœur qui s'emballe, douleur
-                    # dans la poitrine" — what the sentence lists after it is of those 2 years.
-                    past_header = True
+                    # dans la poitrine" — what the sentence lists after it is of those 2 years:
+                    # episodes of then, but states that last ("depuis 4-5 mois : retrait, propos
+                    # bizarres") go on now.
+                    past_header = True if self._past_delay(plain) else SINCE_HEADER
                 if at and ":" in pieces[at - 1] and 0 < len(plain) <= 2 and all(
                         w in _NEGATIONS_AFTER or w in {"aucun", "aucune", "rien", "neant"} for w in plain):
                     # "idées suicidaires explorées à chaque séance : absentes" — the answer denies
@@ -378,7 +383,10 @@ class Lexicon:
                 # Not what was told as happening now ("Douleur thoracique depuis 1h, ATCD d'IDM en
                 # 2015"): the clause after it dates its own items.
                 told_now = 0 < before <= len(clauses) and clauses[before - 1].now
-                qualifies = _qualifies_previous(clause) or self._since(_plain_words(clause)) == "long"
+                # "dyspnée, depuis 3 mois" dates the clause before; "a écrit des lettres, garde ses
+                # boîtes depuis 3 semaines" tells a thing of its own.
+                qualifies = _qualifies_previous(clause) or (self._since(plain) == "long" and (
+                    _bare_since(plain) or (at > 0 and ":" in pieces[at - 1])))
                 if not qualifies and _KNOWN_CONDITION & set(plain):
                     # "Mal dans la poitrine …, angine de poitrine connue": the sign is that known
                     # condition when the clause names the same thing.
@@ -487,7 +495,7 @@ class Lexicon:
 
     # --- one clause ---------------------------------------------------------------------
 
-    def _read_clause(self, clause: str, reading: Reading, past_header: bool, author: bool = False,
+    def _read_clause(self, clause: str, reading: Reading, past_header: bool | str, author: bool = False,
                      settled: bool = False, collect: list[_Clause] | None = None, asking: bool = False,
                      quoted: bool = False) -> bool:
         """Read one clause; returns whether an "ATCD:" header puts what follows in the past."""
@@ -529,12 +537,15 @@ class Lexicon:
         dated_itself = past_header or header_at is not None or dated_by_words
         dated = dated_itself or settled
         habitual = any(p in _HABITUAL for p in plains) or bool(_EVERY.search(morphology.fold(clause)))
-        described = any(p in _PAST for p in plains) or habitual or self._since(plains) == "long"
+        # "« convulsion fébrile simple » sur le compte-rendu": what a report tells is done.
+        described = any(p in _PAST for p in plains) or habitual or self._since(plains) == "long" or bool(
+            _REPORT.search(morphology.fold(clause)))
         past_here = (dated and not now) or (described and not present)
         # Taken in charge or explored ("settled") dates the alarm signs only: "éventration opérée,
         # sort avec un pansement VAC" still needs the dressing.
         past_unsettled = (dated_itself and not now) or (described and not present)
         # "la touche depuis l'été dernier": harm that goes on since then is of now.
+        since_only = past_header == SINCE_HEADER and not (header_at is not None or dated_by_words or settled or described)
         ongoing = past_here and not past_header and not settled and header_at is None and _only_since(
             all_plains, lambda ws: self._past_delay(ws) or _pluperfect(ws) or any(
                 w in _PAST or w in _HABITUAL for w in ws))
@@ -588,7 +599,7 @@ class Lexicon:
                 pass  # "il la frappe tous les soirs": what recurs goes on
             elif (past_here if alarm else past_unsettled) and (
                     header_at is None or header_at < start or past_header or (settled and alarm)) and not (
-                    ongoing and code in _ONGOING_HARM):
+                    ongoing and code in _ONGOING_HARM) and not (since_only and not alarm):
                 qualifiers.append("passe")
             if any(k <= first for k in kin):
                 qualifiers.append("proche")
@@ -698,8 +709,10 @@ class Lexicon:
                     out.append(Token(frozenset({part}), part, idx, stop=True))
                     continue
                 token = self._token(part, word, idx, reading)
-                if idx and morphology.fold(originals[idx - 1]) in {"se", "s"} and token.keys & _SELF_HARMED:
-                    # "crie, se tape la tête": the blows are his own, no one else's violence
+                if (idx and morphology.fold(originals[idx - 1]) in {"se", "s"} and token.keys & _SELF_HARMED) or (
+                        part == "battre" and _struggling(originals, idx)):
+                    # "crie, se tape la tête": the blows are his own, no one else's violence;
+                    # "fatiguée de me battre depuis 19 ans": a struggle, not blows
                     token = Token(frozenset("soi-" + k for k in token.keys), part, idx, token.via, token.root)
                 out.append(token)
         return out
@@ -716,7 +729,9 @@ class Lexicon:
         found_root = morphology.root(part)
         if found_root and found_root in self.roots:
             return Token(frozenset(keys), part, idx, "racine", root=found_root)
-        if len(part) >= _MIN_FUZZY_LEN and part not in self.french:
+        # "calmement" is French when "calme" is: an adverb, not a typo of "campement".
+        if len(part) >= _MIN_FUZZY_LEN and part not in self.french and not (
+                part.endswith("ment") and part[:-4] in self.french):
             from rapidfuzz import fuzz, process
 
             cutoff = 80 if len(part) >= 8 else 85
@@ -795,6 +810,9 @@ class Lexicon:
             # "son overdose de cette année-là", "à l'époque"
             if p in {"annee-la", "jour-la", "epoque"} or (p in {"annee", "jour"} and plains[i + 1:i + 2] == ["la"]
                                                             and plains[i - 1:i] == ["cette"]):
+                return True
+            # "mardi dernier"
+            if p in _WEEKDAYS and plains[i + 1:i + 2] in (["dernier"], ["passe"]):
                 return True
             # "la même année", "l'année dernière", "l'an dernier", "la semaine précédente"
             if p in {"annee", "an", "semaine", "mois"} and (
@@ -967,7 +985,9 @@ def _pluperfect(plains: list[str]) -> bool:
 
 _NOTHING_SINCE = re.compile(r"\brien depuis\b|\b(?:pas de|aucune|sans) recidive\b|\bplus jamais\b|\bplus rien depuis\b")
 # Harm that lasts: "depuis l'été dernier" says it goes on, not that it is over.
-_ONGOING_HARM = {"enfant_danger", "violence_subie", "violence_conjugale", "maltraitance"}
+# So do means kept and a plan made ("garde ses boîtes de côté depuis 3 semaines").
+_ONGOING_HARM = {"enfant_danger", "violence_subie", "violence_conjugale", "maltraitance", "moyens_suicide",
+                 "plan_suicidaire"}
 
 
 def _only_since(plains: list[str], dates: Callable[[list[str]], bool]) -> bool:
@@ -1126,6 +1146,20 @@ def _mark_ne_plus(tokens: list[Token]) -> list[Token]:
             t = Token(t.keys, SPOKEN_NO_MORE, t.source, t.via, t.root, t.stop)
         out.append(t)
     return out
+
+
+def _struggling(originals: list[str], idx: int) -> bool:
+    """"de me battre", "à se battre": the reflexive infinitive of a struggle, unless someone
+    threatens it ("il menace de me battre")."""
+    before = [morphology.fold(w) for w in originals[max(0, idx - 6):idx]]
+    return (len(before) >= 2 and before[-1] in {"me", "m", "te", "t", "se", "s", "nous", "vous"}
+            and before[-2] in {"de", "d", "a"} and not {"menace", "menacait", "va", "veut", "voulait"} & set(before))
+
+
+def _bare_since(plain: list[str]) -> bool:
+    """"depuis 3 mois", "ça dure depuis 4 ans": a clause that only dates the one before."""
+    content = [w for w in plain if w not in STOPWORDS]
+    return content[:1] in (["depuis"], ["ca"], ["cela"], ["c"]) or len(content) <= 4
 
 
 def _restricts(phrase: Phrase, last: int, originals: list[str]) -> bool:

@@ -363,7 +363,7 @@ class Engine:
         relay = next((code for code in RELAY_NEEDS if code in local), None)
         # A coordination already asked for finds the care itself ("à qui demander de l'aide pour
         # coordonner tout ça ?").
-        if relay is None or any(n.code in RELAY_NEEDS or n.code in COORDINATION_NEEDS for n in needs):
+        if relay is None or any(n.code == relay or n.code in COORDINATION_NEEDS for n in needs):
             return []
         uncovered = [n for n in needs if n.code not in local and n.code in self.vocab.besoins
                      and self.vocab.besoins[n.code].axe == "medical"]
