@@ -802,6 +802,13 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     # a known epilepsy still calls when the seizure lasts or seizures follow each other
     ("Épileptique connu, crise habituelle mais qui dure depuis 10 minutes, il ne reprend pas conscience.", "15"),
     ("Crises connues, les crises s'enchaînent sans qu'il se réveille entre deux.", "15"),
+    # a probe series on the 3114's signs of a crisis told without the word (not a measured set)
+    ("Il a cherché sur internet comment mourir sans souffrir, il a une TS en 2020.", "3114"),
+    ("Elle a acheté une corde hier, elle dit que c'est pour ce soir, TS il y a 2 ans.", "3114"),
+    ("Elle a écrit sur Facebook « adieu tout le monde, pardon », on n'arrive plus à la joindre.", "15"),
+    ("Mon fils a posté un message d'adieu sur Snapchat et il ne répond plus.", "15"),
+    ("Elle dit qu'elle n'a plus de raison de vivre, qu'elle a préparé ses médicaments, qu'elle le fera cette nuit.",
+     "3114"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -883,6 +890,11 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Crises d'angoisse à répétition : palpitations, impression d'étouffer, ça dure 10-20 min puis ça passe.",
     "Je suis fatiguée de me battre depuis 19 ans pour chaque truc, mon fils autiste se mord la main.",
     "Fiche de liaison : elle dit calmement qu'elle va mieux depuis qu'elle a un logement.",
+    "Il a rédigé son testament chez le notaire, 85 ans, vit seul, pas d'idées noires.",
+    "Il dit au revoir à ses collègues, il part à la retraite vendredi.",
+    "Elle a acheté une corde pour le linge, vit seule, 80 ans, chutes.",
+    "Veuf depuis 8 mois. « Le soir je me dis que je ferais mieux d'aller rejoindre ma femme », jamais de TS, "
+    "pas d'idée de passage à l'acte.",
 ])
 def test_everyday_words_near_those_signs_are_no_alarm(text):
     assert not urgent_numbers(text), text
