@@ -923,6 +923,14 @@ def test_a_family_s_word_is_no_diagnosis_and_a_resident_needs_no_ehpad():
     assert "EHPAD" not in [s["type"] for s in out["suggestions"]]
 
 
+def test_an_adjective_is_not_read_as_a_verb_in_the_plural(lexicon):
+    # "violents" is not "ils violent" (violer): no violence, no 3919 for a headache in pregnancy
+    assert "violences" not in lexicon.read("Maux de tête violents, elle voit des mouches.").needs
+    assert "3919" not in urgent_numbers("Ma femme enceinte de 7 mois a des maux de tête violents et voit des mouches "
+                                        "devant les yeux.")
+    assert "violences" in lexicon.read("Elle a été violée l'an dernier, elle veut porter plainte.").needs
+
+
 def test_a_beginning_pressure_sore_or_care_at_hospital_is_no_had(lexicon):
     reading = lexicon.read("Il a un petit pansement au talon (une escarre qui commence), toilette à organiser.")
     assert "hospitalisation-domicile" not in reading.needs and "soins_lourds" not in reading.facts

@@ -96,8 +96,13 @@ def build_lemma_table(wanted: Iterable[str]) -> dict[str, list[str]]:
             table.setdefault(fold(form), set()).add(folded_lemma)
         if folded_lemma in verbs:
             table.setdefault(fold(form), set()).add(verbs[folded_lemma])
+    known = {fold(form): fold(lemma) for form, lemma in dictionary.items()}
     for lemma in wanted:
         for form in _first_group_forms(lemma):
+            # "violent" is the adjective before it is "ils violent": a plural the dictionary
+            # knows as another word keeps that word.
+            if form.endswith("ent") and known.get(form, lemma) != lemma:
+                continue
             table.setdefault(form, set()).add(lemma)
     return {form: sorted(lemmas) for form, lemmas in table.items()}
 
