@@ -923,6 +923,15 @@ def test_a_family_s_word_is_no_diagnosis_and_a_resident_needs_no_ehpad():
     assert "EHPAD" not in [s["type"] for s in out["suggestions"]]
 
 
+def test_violence_told_without_danger_now_gets_a_listening_line_not_the_default_first_line():
+    out = suggest_json("--commune", "45234", "Elle dit qu'il la frappe tous les soirs quand il boit.")
+    assert not out["urgence"]
+    assert "violences" in {b["code"] for b in out["besoins"]}
+    assert not any("Aucun besoin reconnu" in w for w in out["avertissements"])
+    assert any("3919" in w for w in out["avertissements"])
+    assert {"17", "3919"} <= urgent_numbers("Il menace de la frapper, il est dans la cuisine.")
+
+
 def test_an_adjective_is_not_read_as_a_verb_in_the_plural(lexicon):
     # "violents" is not "ils violent" (violer): no violence, no 3919 for a headache in pregnancy
     assert "violences" not in lexicon.read("Maux de tête violents, elle voit des mouches.").needs

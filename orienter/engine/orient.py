@@ -38,6 +38,7 @@ LEVEL_ORDER = ["acces_direct", "premier_recours", "appui", "specialise", "instit
 MENTION_BONUS = 0.1
 INVOLVED_PENALTY = 0.25
 FALLBACK_NEEDS = ("soins-primaires", "information-orientation")
+FALLBACK_CLUE = "aucun besoin reconnu dans le texte"
 # The first line of a commune, in the order it can take a care need over: a practice where
 # there is one, else the CPTS that finds one.
 RELAY_NEEDS = ("soins-primaires", "coordination-proximite")
@@ -142,13 +143,18 @@ class Engine:
         if age is not None:
             values["age"] = age
         complexity = self._complexity(situation, values, fact_words)
-        if not needs and not values.get("urgence"):
+        fallback = not needs and not values.get("urgence")
+        if fallback:
             # Nothing recognised: the first line and the information services are always a
             # sound first call; said in a warning so that the professional adds words.
             for code in FALLBACK_NEEDS:
-                needs.append(Need(code, self.vocab.need_label(code), "regle", "aucun besoin reconnu dans le texte"))
+                needs.append(Need(code, self.vocab.need_label(code), "regle", FALLBACK_CLUE))
         facts = Facts({n.code for n in needs}, values, age, complexity["complexe"], demande=_precise_request(needs))
         fired, traces = self._apply_rules(facts, needs)
+        if fallback and any(n.indice != FALLBACK_CLUE for n in needs):
+            # A fact read gave a need through a rule ("son mari la frappe" → violences): the
+            # default first line steps aside.
+            needs = [n for n in needs if n.indice != FALLBACK_CLUE]
 
         entries, territories = self._candidates(commune, territoire)
         proposals: dict[str, float] = {}
@@ -183,7 +189,7 @@ class Engine:
             # never enough to outrank the rules that exclude it.
             if type_code not in reading.refused_types:
                 proposals[type_code] = proposals.get(type_code, 0.0) + MENTION_BONUS
-        if all(n.origine == "regle" for n in needs) and not urgent:
+        if needs and all(n.indice == FALLBACK_CLUE for n in needs) and not urgent:
             warnings.append("Aucun besoin reconnu dans la situation : suggestions de premier recours par défaut. "
                             "Décrivez-la en quelques mots (ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
 
