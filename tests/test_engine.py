@@ -288,7 +288,11 @@ def test_explain_shows_each_word_read_and_the_entry_it_met():
 # tests/cas-aveugle-36 (front-desk agents) passes whole after its correction (docs/qualite.md).
 # tests/cas-aveugle-43 (charity volunteers): an EHPAD resident at the end of life, told only as "ne
 # mange plus, ne se lève plus" with a team asking for advice, gets no palliative team (the EHPAD
-# itself is no longer proposed).
+# itself is no longer proposed). tests/cas-aveugle-45 (farming world): an exhausted breeder who denies
+# any suicidal idea gets the CMP 4th (his « j'en peux plus » read as a carer's exhaustion).
+# tests/cas-aveugle-46 (early childhood): a father's panic attacks in Châtillon-Coligny, where no
+# adult CMP covers the commune, were expected at the CMP; a breath-holding spell told by its signs
+# gets the DAC and the CMPP before the PMI.
 KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-aveugle-8": 1,
                 "tests/cas-aveugle-9": 1, "tests/cas-aveugle-10": 1, "tests/cas-aveugle-11": 1,
                 "tests/cas-aveugle-15": 5, "tests/cas-aveugle-16": 1,
@@ -296,7 +300,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                 "tests/cas-aveugle-20": 5, "tests/cas-aveugle-21": 1, "tests/cas-aveugle-22": 1,
                 "tests/cas-aveugle-24": 1,
                 "tests/cas-aveugle-27": 1, "tests/cas-aveugle-31": 1, "tests/cas-aveugle-33": 3,
-                "tests/cas-aveugle-35": 1, "tests/cas-aveugle-43": 1}
+                "tests/cas-aveugle-35": 1, "tests/cas-aveugle-43": 1, "tests/cas-aveugle-45": 1,
+                "tests/cas-aveugle-46": 2}
 
 
 @pytest.mark.parametrize("folder", [None, "tests/cas-controle", "tests/cas-mesure", "tests/cas-mesure-2", "tests/cas-dev",
@@ -315,7 +320,8 @@ KNOWN_MISSES = {"tests/cas-aveugle-2": 1, "tests/cas-aveugle-7": 2, "tests/cas-a
                                     "tests/cas-aveugle-35", "tests/cas-aveugle-36", "tests/cas-aveugle-37",
                                     "tests/cas-aveugle-38", "tests/cas-aveugle-39", "tests/cas-aveugle-40",
                                     "tests/cas-aveugle-41", "tests/cas-aveugle-42", "tests/cas-aveugle-43",
-                                    "tests/cas-aveugle-44"])
+                                    "tests/cas-aveugle-44", "tests/cas-aveugle-45", "tests/cas-aveugle-46",
+                                    "tests/cas-aveugle-47", "tests/cas-aveugle-48"])
 def test_shipped_cases_pass(folder):
     result = run("test", *([str(ROOT / folder)] if folder else []))
     if folder in KNOWN_MISSES:
@@ -809,6 +815,8 @@ def test_the_way_of_dying_named_is_a_suicidal_idea_and_scenario(lexicon):
     ("Mon fils a posté un message d'adieu sur Snapchat et il ne répond plus.", "15"),
     ("Elle dit qu'elle n'a plus de raison de vivre, qu'elle a préparé ses médicaments, qu'elle le fera cette nuit.",
      "3114"),
+    ("La coiffeuse : elle ne m'a pas reconnue alors qu'elle a toute sa tête d'habitude, elle disait des choses sans "
+     "queue ni tête. Elle est brûlante, elle tremble. 84 ans.", "15"),
 ])
 def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     assert number in urgent_numbers(text), text
@@ -890,6 +898,13 @@ def test_signs_of_the_regulation_criteria_told_plainly(text, number):
     "Crises d'angoisse à répétition : palpitations, impression d'étouffer, ça dure 10-20 min puis ça passe.",
     "Je suis fatiguée de me battre depuis 19 ans pour chaque truc, mon fils autiste se mord la main.",
     "Fiche de liaison : elle dit calmement qu'elle va mieux depuis qu'elle a un logement.",
+    "Je lui ai demandé franchement s'il pensait au suicide : il dit que non. Plus d'arme à la maison.",
+    "Je lui ai posé la question des idées suicidaires : il dit qu'il n'y pense pas. Plus d'armes (fusils vendus).",
+    "Il tousse depuis 3 semaines, ceinture serrée de 2 crans, il continue à travailler.",
+    "Fin de vie à la maison avec l'HAD. Cette nuit respiration bruyante : l'infirmière de l'HAD est venue, a fait le "
+    "traitement prévu par le médecin à l'avance.",
+    "Convulsion avec 39,5 vendredi, le 15 l'a fait voir aux urgences, rentré le soir même, en forme aujourd'hui.",
+    "La maman d'Adam qui vient pour la coupe : il ne dit aucun mot, ne répond pas à son prénom.",
     "Il a rédigé son testament chez le notaire, 85 ans, vit seul, pas d'idées noires.",
     "Il dit au revoir à ses collègues, il part à la retraite vendredi.",
     "Elle a acheté une corde pour le linge, vit seule, 80 ans, chutes.",

@@ -77,7 +77,10 @@ _HANDLED = {"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "hos
 _BROUGHT = re.compile(r"\b(?:amene|amenee|ramene|ramenee|emmene|emmenee|transporte|transportee|evacue|evacuee|conduit|conduite)s?"
                       r"(?: \w+){0,3}? (?:pompiers|sapeurs|samu|smur|urgences|ambulance|sau)\b"
                       r"|\bprise? en charge par (?:les |le )?(?:pompiers|sapeurs|samu|smur)\b|\bvue? aux urgences\b"
-                      r"|\b(?:pompiers|sapeurs-pompiers|samu|smur) (?:(?:sont|est) )?(?:venus?|intervenus?|passes?)\b")
+                      r"|\b(?:pompiers|sapeurs-pompiers|samu|smur) (?:(?:sont|est) )?(?:venus?|intervenus?|passes?)\b"
+                      # "l'infirmière de l'HAD est venue", "le 15 l'a fait voir aux urgences", "rentré le soir même"
+                      r"|\b(?:infirmiere|medecin|equipe) (?:de l.?|du |de la )?(?:had|samu|smur|sos medecins) (?:est |sont )?(?:venue?s?|passee?s?|intervenue?s?)\b"
+                      r"|\bfait voir aux urgences\b|\b(?:rentre|rentree|ressorti|ressortie) le (?:soir|jour) meme\b")
 # A doctor saw the person after the signs told before and decided: they are not of now.
 _CLEARED = re.compile(r"\b(?:pas|aucune|sans) (?:d['’ ]?)?indication (?:de |d['’ ]?|a )?(?:transfert|transferer|hospitali\w*"
                       r"|hospit|adresser)|\bretour (?:au |a )?domicile (?:valide|autorise|decide)|\bsortie (?:validee"
@@ -141,6 +144,8 @@ _HABITUAL = {"chaque", "parfois", "souvent", "regulierement", "habitude", "hab",
 # "une aide pour adapter sa douche": the object becomes the place, not the person's care.
 _TURNING = {"adapter", "adapte", "adaptee", "amenager", "amenage", "amenagee", "installer", "remplacer", "equiper"}
 _HAVE = {"a", "ai", "as", "avons", "avez", "ont"}
+_ANSWER_WORDS = {"il", "elle", "ils", "elles", "dit", "repond", "repondu", "a", "que", "qu", "non", "absolument",
+                 "franchement", "clairement", "formellement", "nettement", "n", "ne", "y", "pense", "pas", "jamais"}
 SINCE_HEADER = "depuis"  # a "Depuis 4 mois :" heading: episodes are of then, states go on
 _WHERE_TO = {"aller", "s", "se", "appeler", "trouver", "chercher", "demander", "dormir", "loger", "vivre", "habiter",
              "frapper", "postuler", "deposer", "envoyer"}
@@ -375,10 +380,12 @@ class Lexicon:
                     # episodes of then, but states that last ("depuis 4-5 mois : retrait, propos
                     # bizarres") go on now.
                     past_header = True if self._past_delay(plain) else SINCE_HEADER
-                if at and ":" in pieces[at - 1] and 0 < len(plain) <= 2 and all(
-                        w in _NEGATIONS_AFTER or w in {"aucun", "aucune", "rien", "neant"} for w in plain):
-                    # "idées suicidaires explorées à chaque séance : absentes" — the answer denies
-                    # what the clause before the colon named.
+                if at and ":" in pieces[at - 1] and 0 < len(plain) <= 5 and (all(
+                        w in _NEGATIONS_AFTER or w in {"aucun", "aucune", "rien", "neant"} for w in plain) or (
+                        {"non", "pas", "jamais"} & set(plain) and set(plain) <= _ANSWER_WORDS)):
+                    # "idées suicidaires explorées à chaque séance : absentes", "je lui ai demandé
+                    # s'il pensait au suicide : il dit que non" — the answer denies what the
+                    # clause before the colon named.
                     _deny(reading, previous)
                 # Not what was told as happening now ("Douleur thoracique depuis 1h, ATCD d'IDM en
                 # 2015"): the clause after it dates its own items.
@@ -1189,8 +1196,10 @@ def _answered_after(after: list[Token], granted: set[str], originals: list[str])
 
 
 def _spoken_no_more(tokens: list[Token], i: int) -> bool:
-    return (i > 0 and tokens[i - 1].plain in _HAVE and i + 1 < len(tokens) and tokens[i + 1].plain in {"de", "d"}
-            and not any(x.plain in {"que", "qu"} for x in tokens[i + 2:i + 8]))
+    """"elle a plus d'idées noires", "plus d'arme à la maison" (a clause that opens on it)."""
+    opens = all(x.stop for x in tokens[:i])
+    return ((opens or (i > 0 and tokens[i - 1].plain in _HAVE)) and i + 1 < len(tokens)
+            and tokens[i + 1].plain in {"de", "d"} and not any(x.plain in {"que", "qu"} for x in tokens[i + 2:i + 8]))
 
 
 def _names_author(clause: str) -> bool:
