@@ -93,7 +93,7 @@ _PAIN_GONE = re.compile(r"\b(?:aucune|pas de|plus de|plus aucune|sans) douleurs?
                         r"|resolutive|cedee|a cede)\b|\brien (?:en ce moment|actuellement|maintenant|aujourd.hui)\b"
                         r"|\btout (?:a|avait) disparu\b|\b(?:symptomes|signes) (?:ont |avaient )?(?:disparu|cede)\b")
 _PAIN_CODES = ("douleur_thoracique", "malaise_coronarien_atypique")
-_REPORT = re.compile(r"\bcompte[- ]rendu\b|\bcompte-rendus?\b")
+_REPORT = re.compile(r"\bcompte[- ]rendus?\b")
 # "Ça s'est calmé en 10 min, elle est repartie à pied": a breathing crisis over by the time the
 # note is written. Only breathing: a chest pain or a stroke sign that went away still calls the
 # 15 (unstable angina, transient ischaemic attack: HAS 2011).
