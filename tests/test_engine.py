@@ -973,7 +973,8 @@ def test_a_care_need_no_local_service_answers_goes_to_the_first_line():
     out = suggest_json("--commune", "45085", "--age", "38", "Attaques de panique, voudrait voir un psy.")
     codes = {b["code"] for b in out["besoins"]}
     assert "coordination-proximite" in codes
-    assert "CPTS" in [s["type"] for s in out["suggestions"][:3]]
+    # the local first line that relays the need comes before the national lines that answer it
+    assert out["suggestions"][0]["type"] == "CPTS"
     # Where a CMP covers the commune, no relay is added.
     out = suggest_json("--commune", "45234", "--age", "38", "Attaques de panique, voudrait voir un psy.")
     assert not {"soins-primaires", "coordination-proximite"} & {b["code"] for b in out["besoins"] if b["origine"] == "regle"}

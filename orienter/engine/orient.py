@@ -193,8 +193,12 @@ class Engine:
             warnings.append("Aucun besoin reconnu dans la situation : suggestions de premier recours par défaut. "
                             "Décrivez-la en quelques mots (ex. « chutes, vit seule, aidant épuisé ») ou indiquez --besoin.")
 
+        relayed: dict[str, set[str]] = {}
         if not urgent:
-            needs = needs + self._first_line_relay(needs, entries)
+            relay = self._first_line_relay(needs, entries)
+            if relay:
+                needs = needs + [relay[0]]
+                relayed[relay[0].code] = relay[1]
         weights = _need_weights(needs)
         scored, excluded = [], []
         for e in entries:
@@ -206,7 +210,7 @@ class Engine:
             (scored if kind == "ok" else excluded).append(payload)
         excluded += self._out_of_zone(commune, territories, weights, proposals, {id(e) for e in entries})
         _diversify(scored)
-        _local_first(scored)
+        _local_first(scored, relayed)
         scored.sort(key=lambda s: (-s["score"], LEVEL_ORDER.index(s["niveau"]) if s["niveau"] in LEVEL_ORDER else 9,
                                    s["type"], s["structure"]["id"], s["service"]["id"]))
         ranked = []
@@ -361,7 +365,7 @@ class Engine:
 
     # --- candidates -----------------------------------------------------------------------
 
-    def _first_line_relay(self, needs: list[Need], entries: list[Entry]) -> list[Need]:
+    def _first_line_relay(self, needs: list[Need], entries: list[Entry]) -> tuple[Need, set[str]] | None:
         """A care need that no local service answers here (no adult CMP in the commune) goes to
         the first line: the médecin traitant refers and follows (DOMAIN §2, parcours de soins
         coordonnés, CSS L162-5-3). A national line is no local answer."""
@@ -370,15 +374,15 @@ class Engine:
         # A coordination already asked for finds the care itself ("à qui demander de l'aide pour
         # coordonner tout ça ?").
         if relay is None or any(n.code == relay or n.code in COORDINATION_NEEDS for n in needs):
-            return []
+            return None
         uncovered = [n for n in needs if n.code not in local and n.code in self.vocab.besoins
                      and self.vocab.besoins[n.code].axe == "medical"]
         if not uncovered:
-            return []
+            return None
         labels = ", ".join(n.libelle for n in uncovered)
-        return [Need(relay, self.vocab.need_label(relay), "regle",
+        return (Need(relay, self.vocab.need_label(relay), "regle",
                      f"aucun service local pour : {labels} ; le premier recours relaie",
-                     any(n.demande for n in uncovered))]
+                     any(n.demande for n in uncovered)), {n.code for n in uncovered})
 
     def _candidates(self, commune: Commune, territoire: str | None) -> tuple[list[Entry], list[Any]]:
         entries = self.index.covering(commune)
@@ -619,14 +623,21 @@ def _hit(h: Hit) -> dict[str, Any]:
     return out
 
 
-def _local_first(scored: list[dict[str, Any]]) -> None:
+def _local_first(scored: list[dict[str, Any]], relayed: dict[str, set[str]] | None = None) -> None:
     """A national line comes after every local service that answers one of the same needs: the
-    line is a complement, reachable from anywhere, not the local answer (issue 11)."""
+    line is a complement, reachable from anywhere, not the local answer (issue 11). A local first
+    line that relays a need no local service answers counts as answering it."""
+    relayed = relayed or {}
     local = [s for s in scored if not s["national"]]
+
+    def answers(x: dict[str, Any]) -> set[str]:
+        served = set(x["besoins_servis"])
+        return served.union(*(relayed.get(n, set()) for n in served))
+
     for s in scored:
         if not s["national"]:
             continue
-        rivals = [x["score"] for x in local if set(x["besoins_servis"]) & set(s["besoins_servis"])]
+        rivals = [x["score"] for x in local if answers(x) & set(s["besoins_servis"])]
         if rivals and min(rivals) <= s["score"]:
             lowered = round(max(0.0, min(rivals) - 0.001), 3)
             s["detail_score"]["apres_service_local"] = round(lowered - s["score"], 3)
