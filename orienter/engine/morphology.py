@@ -90,18 +90,20 @@ def build_lemma_table(wanted: Iterable[str]) -> dict[str, list[str]]:
     verbs = {k + "r": k for k in wanted if k.endswith("e") and len(k) >= 4}
     table: dict[str, set[str]] = {}
     dictionary = DefaultDictionaryFactory().get_dictionary("fr")
+    plurals: dict[str, str] = {}  # forms in "-ent" the dictionary knows, and their lemma
     for form, lemma in dictionary.items():
-        folded_lemma = fold(lemma)
+        folded_form, folded_lemma = fold(form), fold(lemma)
         if folded_lemma in wanted:
-            table.setdefault(fold(form), set()).add(folded_lemma)
+            table.setdefault(folded_form, set()).add(folded_lemma)
         if folded_lemma in verbs:
-            table.setdefault(fold(form), set()).add(verbs[folded_lemma])
-    known = {fold(form): fold(lemma) for form, lemma in dictionary.items()}
+            table.setdefault(folded_form, set()).add(verbs[folded_lemma])
+        if folded_form.endswith("ent"):
+            plurals[folded_form] = folded_lemma
     for lemma in wanted:
         for form in _first_group_forms(lemma):
             # "violent" is the adjective before it is "ils violent": a plural the dictionary
             # knows as another word keeps that word.
-            if form.endswith("ent") and known.get(form, lemma) != lemma:
+            if form.endswith("ent") and plurals.get(form, lemma) != lemma:
                 continue
             table.setdefault(form, set()).add(lemma)
     return {form: sorted(lemmas) for form, lemmas in table.items()}
